@@ -1,0 +1,258 @@
+"""Local content inspection: size, streamed sha256, content type, and Plivo's limits.
+
+Inspection never raises for a bad file. Every problem comes back as a ``Problem`` naming the
+input property at fault (``path`` or ``content_type``) and saying what is wrong, the actual
+value, the limit, and what to do. Only :func:`read_verified` raises, because it is called at
+upload time, when a problem must stop the upload.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field
+
+from .errors import ContentError
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+"""Plivo's per-file limit for the Media API: 2 MB, read as 2 MiB = 2,097,152 bytes."""
+
+MAX_FILES_PER_UPLOAD = 10
+"""Plivo accepts at most this many ``file`` parts in one upload request."""
+
+ALLOWED_CONTENT_TYPES: tuple[str, ...] = (
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "video/mp4",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "text/vcard",
+)
+
+EXTENSION_TYPES: dict[str, str] = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".mp4": "video/mp4",
+    ".pdf": "application/pdf",
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+    ".vcf": "text/vcard",
+    ".vcard": "text/vcard",
+}
+
+TEXT_TYPES = frozenset({"text/plain", "text/csv", "text/vcard"})
+
+_CHUNK = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a file cannot be uploaded, attributed to the input property at fault."""
+
+    property_: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What a file is. ``content_type`` is the resolved type, or None when it is unusable."""
+
+    path: str
+    size: int | None = None
+    sha256: str | None = None
+    content_type: str | None = None
+    problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def sniff_binary_type(head: bytes) -> str | None:
+    """The allowed binary type whose signature starts ``head``, or None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        return "video/mp4"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+def _text_type_for(path: str) -> str:
+    declared = EXTENSION_TYPES.get(os.path.splitext(path)[1].lower())
+    return declared if declared in TEXT_TYPES else "text/plain"
+
+
+def describe_size(size: int) -> str:
+    return f"{size:,} bytes"
+
+
+def inspect_file(path: str, content_type: str | None = None) -> Inspection:
+    """Inspect ``path`` against Plivo's limits; ``content_type`` is the user's explicit type.
+
+    Reads the file once, in chunks, so memory stays flat whatever its size. Symlinks are
+    followed: a link to a regular file is inspected as that file's content.
+    """
+    problems: list[Problem] = []
+    if content_type is not None and content_type not in ALLOWED_CONTENT_TYPES:
+        problems.append(
+            Problem(
+                "content_type",
+                f"content_type {content_type!r} is not a type Plivo accepts for MMS media; "
+                f"use one of {', '.join(ALLOWED_CONTENT_TYPES)}, or leave it unset to detect it.",
+            )
+        )
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        problems.append(
+            Problem("path", f"{path}: no such file; check the path (relative paths are "
+                            f"resolved from {os.getcwd()}).")
+        )
+        return Inspection(path, problems=tuple(problems))
+    except OSError as exc:
+        problems.append(Problem("path", f"{path}: cannot be read ({exc.strerror}); fix its "
+                                        "permissions or point path at a readable file."))
+        return Inspection(path, problems=tuple(problems))
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        problems.append(Problem("path", f"{path}: is {kind}; path must name one regular file "
+                                        "(use MediaAssets for a folder)."))
+        return Inspection(path, problems=tuple(problems))
+    if info.st_size == 0:
+        problems.append(Problem("path", f"{path}: is empty (0 bytes); Plivo refuses empty media, "
+                                        "so give it content or remove it."))
+        return Inspection(path, size=0, problems=tuple(problems))
+    if info.st_size > MAX_FILE_BYTES:
+        problems.append(
+            Problem(
+                "path",
+                f"{path}: is {describe_size(info.st_size)}, over Plivo's limit of "
+                f"{describe_size(MAX_FILE_BYTES)} (2 MB) per file; compress or resize it.",
+            )
+        )
+        return Inspection(path, size=info.st_size, problems=tuple(problems))
+
+    try:
+        size, digest, head, is_text = _scan(path)
+    except OSError as exc:
+        problems.append(Problem("path", f"{path}: cannot be read ({exc.strerror}); fix its "
+                                        "permissions or point path at a readable file."))
+        return Inspection(path, problems=tuple(problems))
+
+    detected = sniff_binary_type(head) or (_text_type_for(path) if is_text else None)
+    resolved = _resolve_type(path, detected, content_type, problems)
+    return Inspection(path, size, digest, resolved, tuple(problems))
+
+
+def _scan(path: str) -> tuple[int, str, bytes, bool]:
+    """Hash the file and decide whether it is UTF-8 text without NUL bytes, in one pass."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    head = b""
+    size = 0
+    is_text = True
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            if not head:
+                head = chunk[:64]
+            size += len(chunk)
+            digest.update(chunk)
+            if is_text:
+                if b"\x00" in chunk:
+                    is_text = False
+                else:
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError:
+                        is_text = False
+    if is_text:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            is_text = False
+    return size, digest.hexdigest(), head, is_text
+
+
+def _resolve_type(
+    path: str, detected: str | None, explicit: str | None, problems: list[Problem]
+) -> str | None:
+    extension = os.path.splitext(path)[1].lower()
+    declared = EXTENSION_TYPES.get(extension)
+    if detected is None:
+        problems.append(
+            Problem(
+                "path",
+                f"{path}: content is not a type Plivo accepts (none of JPEG, PNG, GIF, MP4, "
+                "PDF, or UTF-8 text); convert it to one of those.",
+            )
+        )
+        return None
+    if declared is not None and not _compatible(declared, detected):
+        problems.append(
+            Problem(
+                "path",
+                f"{path}: the extension {extension!r} says {declared} but the content is "
+                f"{detected}; rename the file or fix its content.",
+            )
+        )
+        return None
+    if explicit is not None and explicit in ALLOWED_CONTENT_TYPES:
+        if not _compatible(explicit, detected):
+            problems.append(
+                Problem(
+                    "content_type",
+                    f"content_type {explicit!r} does not match the content of {path}, which is "
+                    f"{detected}; set content_type to {detected!r} or leave it unset.",
+                )
+            )
+            return None
+        return explicit
+    if explicit is not None:
+        return None
+    return declared if declared in TEXT_TYPES and detected in TEXT_TYPES else detected
+
+
+def _compatible(claimed: str, detected: str) -> bool:
+    # Any UTF-8 text may be declared as any of the text types: CSV and vCard are just text.
+    return claimed == detected or (claimed in TEXT_TYPES and detected in TEXT_TYPES)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_verified(path: str, expected_sha256: str) -> bytes:
+    """Read the whole file and return its bytes if they hash to ``expected_sha256``.
+
+    Raises ContentError if the file is unreadable, over the limit, or changed since it was
+    checked; in that case nothing should be uploaded.
+    """
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ContentError(f"{path}: cannot be read ({exc.strerror}); nothing was uploaded.") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise ContentError(
+            f"{path}: grew past Plivo's limit of {describe_size(MAX_FILE_BYTES)} after it was "
+            "checked; nothing was uploaded. Shrink it and run again."
+        )
+    actual = sha256_bytes(data)
+    if actual != expected_sha256:
+        raise ContentError(
+            f"{path}: changed after it was checked (sha256 {actual[:12]}… instead of "
+            f"{expected_sha256[:12]}…); nothing was uploaded. Run again once the file is stable."
+        )
+    return data

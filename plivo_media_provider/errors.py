@@ -1,0 +1,127 @@
+"""The package's exceptions: one tree, so callers can catch exactly as much as they mean.
+
+    PlivoMediaError
+    ├── ConfigurationError        settings are missing or malformed; nothing was sent
+    ├── ContentError              a local file cannot be uploaded as it is
+    ├── TransportError            no HTTP answer arrived
+    │   └── UploadOutcomeUnknown  an upload was sent but its outcome is unknown
+    ├── ReconciliationError       an unknown upload outcome could not be settled
+    └── APIError                  Plivo answered with an error status
+        ├── AuthenticationError   401 / 403
+        ├── MediaNotFound         404
+        ├── InvalidRequest        400 / 405 / 413 / 422
+        ├── RateLimited           429
+        └── ServerError           5xx
+
+Every message is one sentence that says what failed and what to do. No message, repr or
+attribute of these errors ever holds the auth token: errors are built from status codes,
+Plivo's own ``error`` text and ids, never from request headers.
+"""
+
+from __future__ import annotations
+
+
+class PlivoMediaError(Exception):
+    """Root of every error this package raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigurationError(PlivoMediaError, ValueError):
+    """Settings are missing or malformed; no request was sent."""
+
+
+class ContentError(PlivoMediaError, ValueError):
+    """A local file cannot be uploaded as it is (missing, too large, wrong type, changed)."""
+
+
+class TransportError(PlivoMediaError):
+    """No HTTP answer arrived (connection refused, reset, timed out); safe to retry reads."""
+
+
+class UploadOutcomeUnknown(TransportError):
+    """An upload reached the wire but no answer came back; retrying blindly may duplicate it."""
+
+    def __init__(self, message: str, file_names: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.file_names = file_names
+
+
+class ReconciliationError(PlivoMediaError):
+    """After an unknown upload outcome, the media to adopt could not be identified."""
+
+
+class APIError(PlivoMediaError):
+    """Plivo answered with an error status; ``status``, ``api_id`` and Plivo's text are kept."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        api_id: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.api_id = api_id
+        self.error = error
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status={self.status!r}, api_id={self.api_id!r}, "
+            f"message={self.message!r})"
+        )
+
+
+class AuthenticationError(APIError):
+    """Plivo refused the credentials (401) or the account may not do this (403)."""
+
+
+class MediaNotFound(APIError):
+    """Plivo has no media with that id (404): it expired, was deleted, or never existed."""
+
+
+class InvalidRequest(APIError):
+    """Plivo refused the request as malformed or not allowed (400, 405, 413, 422)."""
+
+
+class RateLimited(APIError):
+    """Plivo's rate limit was hit (429) and retries did not get past it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 429,
+        api_id: str | None = None,
+        error: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status=status, api_id=api_id, error=error)
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    """Plivo failed on its side (5xx); the request may be retried later."""
+
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ContentError",
+    "InvalidRequest",
+    "MediaNotFound",
+    "PlivoMediaError",
+    "RateLimited",
+    "ReconciliationError",
+    "ServerError",
+    "TransportError",
+    "UploadOutcomeUnknown",
+]
