@@ -1,0 +1,183 @@
+"""A local emulator of Plivo's MMS Media API, faithful enough that a Plivo client cannot tell.
+
+Plivo endpoints (HTTP Basic ``auth_id:auth_token``; trailing slash optional):
+
+- ``POST /v1/Account/{auth_id}/Media/``: multipart upload of 1 to 10 ``file`` parts; 200.
+- ``GET /v1/Account/{auth_id}/Media/{media_id}/``: one media's details; 404 if unknown.
+- ``GET /v1/Account/{auth_id}/Media/?limit=&offset=``: newest first, at most 20 a page.
+- ``GET /Account/{auth_id}/Media/{media_id}``: the bytes, public, as Plivo's media URLs are.
+
+Errors are ``{"api_id": ..., "error": ...}`` with 400, 401, 404, 405 (media cannot be
+deleted through the API) or 429 (per-account rate limit, with ``Retry-After``). Unsent media
+expires 6 hours after upload and sent media after a year, by the emulator's clock.
+
+The control API is **not part of Plivo**; it exists so tests can steer the emulator. It
+needs no auth and is neither rate limited nor subject to faults:
+
+- ``GET|POST /__emulator__/clock``: read the clock, or advance it with ``{"advance": s}``.
+- ``POST /__emulator__/media/{id}/sent``: mark media as sent in an MMS (kept a year).
+- ``DELETE /__emulator__/media/{id}``: remove media as if deleted out of band.
+- ``GET|POST|DELETE /__emulator__/faults``: list, add or clear injected faults. A fault is
+  ``{"method", "path" (prefix), "count", and one of "status" (+ "retry_after"), "delay"
+  (seconds) or "drop": "before" | "after"}``; ``{"faults": [...]}`` or a list adds several.
+- ``GET /__emulator__/stats``: ``requests`` (Plivo API requests, faulted ones included),
+  ``uploads`` (media created), ``media`` (media retained), ``connections`` (TCP
+  connections accepted).
+- ``POST /__emulator__/reset``: forget media, faults, counters, clock offset and rate windows.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from types import TracebackType
+
+from .app import EmulatorApp, Stats
+from .clock import Clock
+from .ratelimit import RateLimiter, parse_rate_limit
+from .server import EmulatorServer
+from .store import MediaStore
+
+__all__ = [
+    "DEFAULT_AUTH_ID",
+    "DEFAULT_AUTH_TOKEN",
+    "DEFAULT_RATE_LIMIT",
+    "Emulator",
+    "parse_rate_limit",
+    "serve",
+]
+
+DEFAULT_AUTH_ID = "MAEMULATOR0000000000"
+"""The emulator's demo auth id: 20 characters starting with MA, as Plivo's are."""
+
+DEFAULT_AUTH_TOKEN = "emulator-demo-token"
+"""The emulator's demo auth token. It is public, so the emulator may print it."""
+
+DEFAULT_RATE_LIMIT: tuple[int, float] = (300, 5.0)
+"""Plivo's limit: 300 requests per account in any 5 seconds."""
+
+
+class Emulator:
+    """A Plivo Media API on a local port, served from a background thread.
+
+    Nothing is bound until :meth:`start`; :meth:`stop` (or leaving the ``with`` block)
+    closes every connection and the store. Media lives in memory unless ``data_dir`` is
+    given, in which case media, sent marks and the clock offset survive a restart.
+    ``rate_limit`` is ``(requests, seconds)`` or None for no limit.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        auth_id: str = DEFAULT_AUTH_ID,
+        auth_token: str = DEFAULT_AUTH_TOKEN,
+        data_dir: str | os.PathLike[str] | None = None,
+        rate_limit: tuple[int, float] | None = DEFAULT_RATE_LIMIT,
+        *,
+        verbose: bool = False,
+    ) -> None:
+        self.host = host
+        self._requested_port = port
+        self.auth_id = auth_id
+        self._auth_token = auth_token
+        self.data_dir = data_dir
+        self._limiter = RateLimiter(*rate_limit) if rate_limit is not None else None
+        self.verbose = verbose
+        self._server: EmulatorServer | None = None
+        self._store: MediaStore | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port (the real one when constructed with port 0); needs :meth:`start`."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not running; call start() first")
+        return self._server.port
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. ``http://127.0.0.1:54321``; needs :meth:`start`."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> Emulator:
+        """Bind and serve in a daemon thread; returns self. Raises OSError if it cannot bind."""
+        if self._server is not None:
+            raise RuntimeError("the emulator is already running")
+        store = MediaStore(self.data_dir)
+        stats = Stats()
+        app = EmulatorApp(
+            self.auth_id, self._auth_token, store, Clock(store.load_clock_offset()),
+            self._limiter, stats,
+        )
+        try:
+            server = EmulatorServer(self.host, self._requested_port, app, stats, self.verbose)
+        except SystemExit as exc:  # Werkzeug exits the process when it cannot bind
+            store.close()
+            raise OSError(f"cannot listen on {self.host}:{self._requested_port}") from exc
+        self._store, self._server = store, server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1},
+            name=f"plivo-media-emulator:{server.port}", daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, end every connection, and close the store. Safe to call twice."""
+        server, thread, store = self._server, self._thread, self._store
+        self._server = self._thread = self._store = None
+        if server is not None:
+            server.shutdown()
+            server.stop_connections()
+            if thread is not None:
+                thread.join()
+            server.server_close()
+        if store is not None:
+            store.close()
+
+    def __enter__(self) -> Emulator:
+        if self._server is None:
+            self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8099,
+    auth_id: str = DEFAULT_AUTH_ID,
+    auth_token: str = DEFAULT_AUTH_TOKEN,
+    data_dir: str | os.PathLike[str] | None = None,
+    rate_limit: tuple[int, float] | None = DEFAULT_RATE_LIMIT,
+    *,
+    verbose: bool = False,
+) -> None:
+    """Run the emulator in the foreground until Ctrl-C, then stop cleanly and return.
+
+    Prints the URL and the credentials to use. A token other than the public demo token
+    is never printed.
+    """
+    with Emulator(host, port, auth_id, auth_token, data_dir, rate_limit, verbose=verbose) as emu:
+        shown = auth_token if auth_token == DEFAULT_AUTH_TOKEN else "(the token you gave)"
+        limit = "off" if rate_limit is None else f"{rate_limit[0]} requests / {rate_limit[1]:g} s"
+        print(f"Plivo Media emulator listening on {emu.url}")
+        print(f"  auth id:    {auth_id}")
+        print(f"  auth token: {shown}")
+        print(f"  storage:    {data_dir if data_dir is not None else 'in memory'}")
+        print(f"  rate limit: {limit}")
+        print("Press Ctrl-C to stop.")
+        sys.stdout.flush()
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("Stopping.", flush=True)
