@@ -243,7 +243,9 @@ def read_verified(path: str, expected_sha256: str) -> bytes:
         with open(path, "rb") as stream:
             data = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise ContentError(f"{path}: cannot be read ({exc.strerror}); nothing was uploaded.") from exc
+        raise ContentError(
+            f"{path}: cannot be read ({exc.strerror}); nothing was uploaded."
+        ) from exc
     if len(data) > MAX_FILE_BYTES:
         raise ContentError(
             f"{path}: grew past Plivo's limit of {describe_size(MAX_FILE_BYTES)} after it was "

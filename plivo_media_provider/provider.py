@@ -1,0 +1,396 @@
+"""The dynamic provider behind ``MediaFile``: check, diff by content hash, create, read, delete.
+
+The instance is pickled into Pulumi state as ``__provider``. It therefore holds nothing:
+no credentials, clients, sessions or locks. Its class lives in this package, so dill pickles
+it by reference and the bytes are the same in every checkout, run and ``PYTHONHASHSEED``.
+Credentials come from ``configure()`` (stack config) or the environment, at call time;
+clients are built lazily, one per settings per process, and shared by the engine's threads.
+
+Expected failures (bad credentials, API unreachable, a changed file) reach the user as one
+line: see :func:`_one_line_errors`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.output import UNKNOWN, Unknown
+
+from .client import Media, MediaClient, UploadFile, format_time, parse_upload_time
+from .content import inspect_file, read_verified, sha256_bytes
+from .errors import ContentError, MediaNotFound, PlivoMediaError
+from .settings import CONFIG_KEYS, Settings, resolve_settings
+
+PROVIDER_KEY = "__provider"
+UNSENT_RETENTION = timedelta(hours=6)
+"""Plivo deletes media that was never sent in an MMS this long after its upload."""
+
+REPLACE_ON = ("content_sha256", "file_name", "content_type", "adopt_media_id")
+"""Inputs whose change needs new media: Plivo media is immutable."""
+
+UPDATE_ON = ("reupload_after",)
+"""Inputs whose change only rewrites state. ``path`` is in neither: moving a file with the
+same bytes is no change at all."""
+
+INPUTS = ("path", "file_name", "content_type", "adopt_media_id", "reupload_after")
+LIVE_OUTPUTS = ("media_id", "media_url", "size", "upload_time", "expires_at")
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([dhms])")
+_DURATION_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
+_MAX_FILE_NAME = 255
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse ``"5h"``, ``"90m"``, ``"1h30m"``, ``"2d"`` or ``"45s"``; raise ValueError otherwise."""
+    compact = text.replace(" ", "").lower()
+    parts = _DURATION.findall(compact)
+    if not compact or "".join(n + u for n, u in parts) != compact:
+        raise ValueError(
+            f"reupload_after {text!r} is not a duration; write it like '5h', '90m' or '1h30m'."
+        )
+    seconds = sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
+    if seconds <= 0:
+        raise ValueError(f"reupload_after {text!r} must be longer than zero.")
+    return timedelta(seconds=seconds)
+
+
+def _now() -> datetime:
+    """The current time; the one clock diff consults, so tests can move it."""
+    return datetime.now(timezone.utc)
+
+
+# -- one clear line for expected errors ------------------------------------------------------
+
+
+class _TracebackLimit:
+    """A ``sys.tracebacklimit`` that is 0 only in a thread whose last provider call failed as
+    expected.
+
+    The SDK's gRPC server formats every exception with ``traceback.format_exc()`` and the
+    engine shows that text. For an expected failure the stack is noise, so the failing thread
+    asks for no frames; any other error keeps its full traceback. ``PyTraceBack_Print`` ignores
+    non-int limits, so interpreter-level printing is unaffected.
+    """
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+
+    def _value(self) -> int:
+        return 0 if getattr(self.local, "expected", False) else 1000
+
+    def __index__(self) -> int:
+        return self._value()
+
+    def __lt__(self, other: int) -> bool:
+        return self._value() < other
+
+    def __ge__(self, other: int) -> bool:
+        return self._value() >= other
+
+
+_LIMIT = _TracebackLimit()
+
+
+def _one_line_errors(method: F) -> F:
+    """Let a PlivoMediaError leave ``method`` as one line: no stack, no chained causes.
+
+    Every provider method is wrapped, so each call in a thread resets the flag first.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _LIMIT.local.expected = False
+        try:
+            return method(*args, **kwargs)
+        except PlivoMediaError as err:
+            _LIMIT.local.expected = True
+            err.__cause__ = None
+            err.__suppress_context__ = True
+            raise err from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+# -- clients ---------------------------------------------------------------------------------
+
+_clients: dict[Settings, MediaClient] = {}
+_clients_lock = threading.Lock()
+
+
+def _client_for(settings: Settings) -> MediaClient:
+    """One client per settings per process; it is thread-safe and pools connections."""
+    with _clients_lock:
+        client = _clients.get(settings)
+        if client is None:
+            client = MediaClient.from_settings(settings)
+            _clients[settings] = client
+        return client
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+def _as_int(value: Any) -> Any:
+    # The engine hands numbers back as floats; state keeps sizes as ints.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _file_name_problem(name: Any) -> str | None:
+    if not isinstance(name, str) or not name.strip():
+        return f"file_name {name!r} must be a non-empty string, such as 'logo.png'."
+    if "/" in name or "\\" in name or name in (".", ".."):
+        return (
+            f"file_name {name!r} must be a bare file name without '/' or '\\'; Plivo shows it "
+            "as the attachment's name. Use a name like 'logo.png'."
+        )
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        return f"file_name {name!r} contains control characters; use printable characters."
+    if len(name.encode("utf-8")) > _MAX_FILE_NAME:
+        return (
+            f"file_name is {len(name.encode('utf-8'))} bytes long, over the limit of "
+            f"{_MAX_FILE_NAME}; shorten it."
+        )
+    return None
+
+
+def _live_fields(media: Media) -> dict[str, Any]:
+    return {
+        "media_id": media.media_id,
+        "media_url": media.media_url,
+        "size": media.size,
+        "upload_time": format_time(media.upload_time),
+        "expires_at": format_time(media.upload_time + UNSENT_RETENTION),
+    }
+
+
+def _inputs_of(props: Mapping[str, Any]) -> dict[str, Any]:
+    echoed = (*INPUTS, "content_sha256", "size")
+    return {key: props[key] for key in echoed if props.get(key) is not None}
+
+
+class MediaFileProvider(ResourceProvider):
+    """Manages one Plivo media object whose content is a local file.
+
+    Contracts: ``check`` never uploads; ``create`` uploads exactly the checked bytes or
+    nothing; ``read`` reports the media gone only on a real 404; ``delete`` never fails,
+    because Plivo has no delete API and the media expires on its own.
+    """
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Configuration read at run time must never reach the pickled provider in state.
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._config: dict[str, Any] = {}
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Keep the ``plivo:*`` stack config; credentials are resolved per call from it."""
+        self._config = {
+            key: value for key in CONFIG_KEYS.values() if (value := req.config.get(key))
+        }
+        # Installed only in the provider server, which formats errors for the engine.
+        if not isinstance(sys.__dict__.get("tracebacklimit"), _TracebackLimit):
+            sys.tracebacklimit = _LIMIT  # type: ignore[assignment]
+
+    def _client(self) -> MediaClient:
+        config: dict[str, Any] = getattr(self, "_config", {})
+        return _client_for(resolve_settings(config=config))
+
+    # -- check --------------------------------------------------------------------------
+
+    @_one_line_errors
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate inputs and add ``content_sha256``, ``size`` and the resolved type.
+
+        Every problem is a CheckFailure on the property at fault. Unknown inputs (a path
+        computed by another resource, during preview) leave the derived values unknown.
+        """
+        inputs = {k: v for k, v in news.items() if k not in (*LIVE_OUTPUTS, "content_sha256")}
+        failures: list[CheckFailure] = []
+        path = news.get("path")
+        if path is None or (isinstance(path, str) and not path.strip()):
+            failures.append(CheckFailure("path", "path is required: the local file to upload."))
+            return CheckResult(inputs, failures)
+        if not _is_unknown(path) and not isinstance(path, str):
+            failures.append(CheckFailure("path", f"path must be a string, got {path!r}."))
+            return CheckResult(inputs, failures)
+
+        for key in ("adopt_media_id", "reupload_after", "content_type"):
+            value = news.get(key)
+            if value is not None and not _is_unknown(value) and not isinstance(value, str):
+                failures.append(CheckFailure(key, f"{key} must be a string, got {value!r}."))
+        reupload_after = news.get("reupload_after")
+        if isinstance(reupload_after, str):
+            try:
+                parse_duration(reupload_after)
+            except ValueError as exc:
+                failures.append(CheckFailure("reupload_after", str(exc)))
+        adopt = news.get("adopt_media_id")
+        if isinstance(adopt, str) and not adopt.strip():
+            failures.append(CheckFailure("adopt_media_id", "adopt_media_id must not be empty."))
+
+        file_name = news.get("file_name")
+        if file_name is None and isinstance(path, str):
+            file_name = os.path.basename(path)
+        if file_name is not None and not _is_unknown(file_name):
+            problem = _file_name_problem(file_name)
+            if problem:
+                failures.append(CheckFailure("file_name", problem))
+        inputs["file_name"] = file_name if file_name is not None else UNKNOWN
+
+        content_type = news.get("content_type")
+        if _is_unknown(path) or _is_unknown(content_type):
+            inputs["content_sha256"] = UNKNOWN
+            inputs["size"] = UNKNOWN
+            if content_type is None:
+                inputs["content_type"] = UNKNOWN
+            return CheckResult(inputs, failures)
+        if failures and any(f.property == "content_type" for f in failures):
+            content_type = None
+        found = inspect_file(path, content_type if isinstance(content_type, str) else None)
+        failures.extend(CheckFailure(p.property_, p.message) for p in found.problems)
+        inputs["content_sha256"] = found.sha256
+        inputs["size"] = found.size
+        inputs["content_type"] = found.content_type
+        return CheckResult({k: v for k, v in inputs.items() if v is not None}, failures)
+
+    # -- diff ---------------------------------------------------------------------------
+
+    @_one_line_errors
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Replace on a new hash, name, type or adoption target; ignore ``path``.
+
+        ``olds`` are the old outputs. With ``reupload_after``, media older than that is
+        replaced too: this diff depends on the clock, on purpose.
+        """
+        replaces = [
+            key
+            for key in REPLACE_ON
+            if _is_unknown(news.get(key)) or olds.get(key) != news.get(key)
+        ]
+        if not replaces and self._stale(olds, news.get("reupload_after")):
+            replaces.append("reupload_after")
+        updates = [key for key in UPDATE_ON if olds.get(key) != news.get(key)]
+        return DiffResult(
+            changes=bool(replaces or updates),
+            replaces=replaces,
+            stables=[],
+            delete_before_replace=False,
+        )
+
+    @staticmethod
+    def _stale(olds: Mapping[str, Any], reupload_after: Any) -> bool:
+        if not isinstance(reupload_after, str) or not isinstance(olds.get("upload_time"), str):
+            return False
+        try:
+            age = _now() - parse_upload_time(olds["upload_time"])
+            return age >= parse_duration(reupload_after)
+        except ValueError:
+            return False
+
+    # -- create -------------------------------------------------------------------------
+
+    @_one_line_errors
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Upload the checked bytes, or adopt existing media whose bytes hash the same.
+
+        If create fails, nothing was uploaded by it (an upload whose outcome was unknown is
+        settled first; see ``MediaClient.upload_one``) and nothing is recorded.
+        """
+        client = self._client()
+        expected = str(props["content_sha256"])
+        adopt = props.get("adopt_media_id")
+        if adopt:
+            media = self._adopt(client, str(adopt), props, expected)
+        else:
+            data = read_verified(str(props["path"]), expected)
+            upload = UploadFile(str(props["file_name"]), data, str(props["content_type"]))
+            media = client.upload_one(upload)
+        return CreateResult(media.media_id, {**_inputs_of(props), **_live_fields(media)})
+
+    @staticmethod
+    def _adopt(client: MediaClient, media_id: str, props: Mapping[str, Any], sha: str) -> Media:
+        try:
+            media = client.get(media_id)
+        except MediaNotFound:
+            raise ContentError(
+                f"adopt_media_id {media_id!r}: Plivo has no such media (it expired, was deleted, "
+                "or the id is wrong); run `plivo-media ls` to find the id, or remove "
+                "adopt_media_id to upload the file."
+            ) from None
+        actual = sha256_bytes(client.download(media))
+        if actual != sha:
+            raise ContentError(
+                f"adopt_media_id {media_id!r}: its bytes (sha256 {actual[:12]}…) differ from "
+                f"{props['path']} (sha256 {sha[:12]}…); adopt the media that holds this file, "
+                "or remove adopt_media_id to upload it."
+            )
+        for key, live in (("file_name", media.file_name), ("content_type", media.content_type)):
+            if props.get(key) != live:
+                raise ContentError(
+                    f"adopt_media_id {media_id!r}: Plivo has it with {key} {live!r}, but the "
+                    f"resource says {props.get(key)!r}; set {key}={live!r} to adopt it as it is."
+                )
+        return media
+
+    # -- read ---------------------------------------------------------------------------
+
+    @_one_line_errors
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Refresh the live fields; report the media gone only when Plivo answers 404.
+
+        Timeouts, 5xx and credential errors raise, so a refresh never drops media that
+        Plivo may still hold.
+        """
+        try:
+            media = self._client().get(id_)
+        except MediaNotFound:
+            return ReadResult(None, {})
+        outs = {k: _as_int(v) for k, v in props.items() if k != PROVIDER_KEY}
+        outs.update(_live_fields(media))
+        return ReadResult(id_, outs)
+
+    # -- update -------------------------------------------------------------------------
+
+    @_one_line_errors
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Record a changed ``reupload_after`` (the only UPDATE_ON input); uploads nothing."""
+        live = {key: _as_int(olds[key]) for key in LIVE_OUTPUTS if key in olds}
+        return UpdateResult({**_inputs_of(news), **live})
+
+    # -- delete -------------------------------------------------------------------------
+
+    @_one_line_errors
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Forget the media. Plivo has no delete API, so nothing is sent and nothing fails."""
+        name = props.get("file_name") or id_
+        expires = props.get("expires_at") or "6 hours after its upload"
+        pulumi.log.info(
+            f"MediaFile {name!r} (media {id_}) is no longer managed. Plivo has no delete API: "
+            f"it removes unsent media 6 hours after upload (here {expires}) and keeps media "
+            "sent in an MMS for a year."
+        )

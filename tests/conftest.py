@@ -1,0 +1,52 @@
+"""Shared fixtures: a clean environment, a loopback emulator, a client, and provider servers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from plivo_media_provider.client import MediaClient
+from plivo_media_provider.emulator import Emulator
+
+AUTH_ID = "MATESTACCOUNT0000001"
+# Distinctive, so a test can scan any output for it.
+AUTH_TOKEN = "tok-SECRET-7f3a9c1e5b2d4680-never-print"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's real Plivo or Pulumi settings."""
+    for key in list(os.environ):
+        if key.startswith(("PLIVO_", "PULUMI_")):
+            monkeypatch.delenv(key)
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[Emulator]:
+    """An emulator on a free loopback port, rate limit off, in memory."""
+    server = Emulator(port=0, auth_id=AUTH_ID, auth_token=AUTH_TOKEN, rate_limit=None)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> Iterator[MediaClient]:
+    with MediaClient(
+        AUTH_ID, AUTH_TOKEN, emulator.url, backoff_factor=0.01, read_timeout=5.0
+    ) as media_client:
+        yield media_client
+
+
+def provider_env(emulator_url: str, **extra: str) -> dict[str, str]:
+    """Environment for a provider server that reaches ``emulator_url`` with test creds."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PLIVO_", "PULUMI_"))}
+    env.update(
+        PLIVO_AUTH_ID=AUTH_ID, PLIVO_AUTH_TOKEN=AUTH_TOKEN, PLIVO_API_URL=emulator_url, **extra
+    )
+    return env
