@@ -345,6 +345,7 @@ def test_unknown_media_is_404(emu: Emulator, session: requests.Session, media_id
 def test_unknown_path_is_404(emu: Emulator, session: requests.Session) -> None:
     assert_error(session.get(f"{emu.url}/v1/Account/{AUTH_ID}/Call/", timeout=10), 404)
     assert_error(session.get(f"{emu.url}/elsewhere", timeout=10), 404)
+    assert_error(session.get(f"{emu.url}/v1/Nothing/", timeout=10), 404)
 
 
 def test_list_pages_through_25_media_newest_first(

@@ -38,6 +38,7 @@ DROP_CONNECTION = "plivo_media_emulator.drop_connection"
 
 MAX_PAGE = 20
 
+_ACCOUNT = re.compile(r"^/v1/Account/(?P<account>[^/]+)")
 _COLLECTION = re.compile(r"^/v1/Account/(?P<account>[^/]+)/Media/?$")
 _ITEM = re.compile(r"^/v1/Account/(?P<account>[^/]+)/Media/(?P<media>[^/]+)/?$")
 _BYTES = re.compile(r"^/Account/(?P<account>[^/]+)/Media/(?P<media>[^/]+)/?$")
@@ -160,7 +161,8 @@ class EmulatorApp:
         if not valid:
             return _error(401, "invalid auth id or auth token", api_id,
                           {"WWW-Authenticate": 'Basic realm="plivo"'})
-        if not path.startswith(f"/v1/Account/{self.auth_id}/"):
+        account = _ACCOUNT.match(path)
+        if account is not None and account["account"] != self.auth_id:
             return _error(401, "the account in the URL is not the authenticated account",
                           api_id)
         return None
