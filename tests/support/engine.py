@@ -277,6 +277,9 @@ class Engine:
                 outcome.errors[name] = _error_text(err)
 
         self._run({name: (lambda n=name, p=p: step(n, p)) for name, p in resources.items()})
+        if not outcome.ok:
+            # The engine stops a failed update before its deletes.
+            return outcome
         for name in [n for n in self.state if n not in resources]:
             entry = self.state[name]
             try:

@@ -1,0 +1,119 @@
+"""Client units: parsing, retry policy, and the transport seam (pytest-mock only there)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+import requests
+from pytest_mock import MockerFixture
+from urllib3.exceptions import NewConnectionError, ProtocolError
+
+from plivo_media_provider.client import (
+    Media,
+    MediaClient,
+    UploadFile,
+    _PlivoRetry,
+    format_time,
+    parse_upload_time,
+)
+from plivo_media_provider.errors import APIError, TransportError, UploadOutcomeUnknown
+
+
+@pytest.mark.parametrize(
+    ("text", "micros"),
+    [
+        ("2021-01-20T18:01:40.948461Z", 948461),
+        ("2021-01-20T18:01:40.948461123Z", 948461),
+        ("2021-01-20T18:01:40Z", 0),
+        ("2021-01-20T18:01:40.5Z", 500000),
+    ],
+    ids=["six-digits", "nine-digits", "no-fraction", "one-digit"],
+)
+def test_upload_time_parses_plivo_formats(text: str, micros: int) -> None:
+    parsed = parse_upload_time(text)
+    assert parsed == datetime(2021, 1, 20, 18, 1, 40, micros, tzinfo=timezone.utc)
+
+
+def test_upload_time_with_offset_is_normalised_to_utc() -> None:
+    assert parse_upload_time("2021-01-20T20:01:40+02:00") == datetime(
+        2021, 1, 20, 18, 1, 40, tzinfo=timezone.utc)
+
+
+def test_format_time_round_trips() -> None:
+    moment = datetime(2026, 11, 29, 5, 0, 0, 123456, tzinfo=timezone.utc)
+    assert format_time(moment) == "2026-11-29T05:00:00.123456Z"
+    assert parse_upload_time(format_time(moment)) == moment
+
+
+BASE = {"media_id": "m1", "file_name": "a.png", "content_type": "image/png",
+        "upload_time": "2021-01-20T18:01:40.948461Z"}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"size": 7, "media_url": "https://m/1"}, {"media_size": 7, "url": "https://m/1"}],
+    ids=["documented-names", "alternate-names"],
+)
+def test_media_accepts_both_field_spellings(extra: dict[str, object]) -> None:
+    media = Media.from_json({**BASE, **extra})
+    assert media.size == 7 and isinstance(media.size, int)
+    assert media.media_url == "https://m/1"
+
+
+def test_media_without_an_id_is_an_api_error() -> None:
+    with pytest.raises(APIError, match="cannot read"):
+        Media.from_json({"file_name": "x"})
+
+
+def test_upload_is_retried_only_on_429_and_503() -> None:
+    retry = _PlivoRetry(total=3, allowed_methods=frozenset({"GET"}),
+                        status_forcelist=frozenset({429, 500, 502, 503, 504}))
+    assert retry.is_retry("POST", 429) and retry.is_retry("POST", 503)
+    assert not retry.is_retry("POST", 500) and not retry.is_retry("POST", 502)
+    assert retry.is_retry("GET", 500) and retry.is_retry("GET", 429)
+
+
+def test_upload_refuses_more_than_ten_files_before_sending(mocker: MockerFixture) -> None:
+    client = MediaClient("MA0123456789ABCDEFGH", "t", "http://127.0.0.1:9")
+    spy = mocker.patch.object(requests.Session, "request")
+    with pytest.raises(ValueError, match="1 to 10"):
+        client.upload([UploadFile(f"{i}.txt", b"x", "text/plain") for i in range(11)])
+    spy.assert_not_called()
+    client.close()
+
+
+def test_an_upload_broken_after_sending_is_outcome_unknown(mocker: MockerFixture) -> None:
+    client = MediaClient("MA0123456789ABCDEFGH", "t", "http://127.0.0.1:9")
+    broken = requests.exceptions.ConnectionError(ProtocolError("Connection aborted."))
+    mocker.patch.object(requests.Session, "request", side_effect=broken)
+    with pytest.raises(UploadOutcomeUnknown) as caught:
+        client.upload([UploadFile("a.txt", b"x", "text/plain")])
+    assert caught.value.file_names == ("a.txt",)
+    client.close()
+
+
+def test_a_connection_never_made_is_a_plain_transport_error(mocker: MockerFixture) -> None:
+    client = MediaClient("MA0123456789ABCDEFGH", "t", "http://127.0.0.1:9")
+    refused = requests.exceptions.ConnectionError(NewConnectionError(None, "refused"))  # type: ignore[arg-type]
+    mocker.patch.object(requests.Session, "request", side_effect=refused)
+    with pytest.raises(TransportError) as caught:
+        client.upload([UploadFile("a.txt", b"x", "text/plain")])
+    assert not isinstance(caught.value, UploadOutcomeUnknown)
+    assert "nothing was sent" in str(caught.value)
+    client.close()
+
+
+def test_a_read_timeout_on_upload_is_outcome_unknown(mocker: MockerFixture) -> None:
+    client = MediaClient("MA0123456789ABCDEFGH", "t", "http://127.0.0.1:9")
+    mocker.patch.object(requests.Session, "request", side_effect=requests.exceptions.ReadTimeout())
+    with pytest.raises(UploadOutcomeUnknown):
+        client.upload([UploadFile("a.txt", b"x", "text/plain")])
+    client.close()
+
+
+def test_repr_never_shows_the_token() -> None:
+    client = MediaClient("MA0123456789ABCDEFGH", "hunter2-token", "http://127.0.0.1:9")
+    assert "hunter2-token" not in repr(client)
+    assert "hunter2-token" not in str(vars(client).get("api_url"))
+    client.close()
