@@ -110,7 +110,7 @@ class EmulatorApp:
             return _error(fault.status, HTTPStatus(fault.status).phrase.lower(), api_id, headers)
         if fault is not None and fault.drop == "before":
             request.environ[DROP_CONNECTION] = True
-            return _error(500, "connection dropped", api_id)
+            return _error(500, "connection dropped", api_id)  # never sent: the server drops
         if fault is not None and fault.delay is not None:
             time.sleep(fault.delay)
         if is_api:
