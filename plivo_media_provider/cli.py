@@ -72,8 +72,118 @@ def _run_emulator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_CREDENTIALS_NOTE = (
+    "Credentials come from PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN, and the API URL from --api-url "
+    "or PLIVO_API_URL: Pulumi stack config (plivo:authId ...) is not readable outside a Pulumi "
+    "run, so in CI set these environment variables from your secrets."
+)
+
+
+def _warn_within(text: str) -> object:
+    from .drift import parse_warn_within
+
+    try:
+        return parse_warn_within(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r} must be a whole number >= {minimum}")
+        return value
+
+    return parse
+
+
+def _add_client_options(sub: _Parser) -> None:
+    sub.add_argument("--api-url", help="Plivo API URL (default: PLIVO_API_URL, then Plivo's)")
+    sub.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                     help="read timeout per request (default 60)")
+    sub.add_argument("--retries", type=_at_least(0), default=4,
+                     help="retries per request on 429, 5xx and broken connections (default 4)")
+    sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _add_drift(commands: argparse._SubParsersAction[_Parser]) -> None:
+    sub = commands.add_parser(
+        "drift",
+        help="report which MediaFile resources drifted, why, and what to do",
+        description=(
+            "Check every MediaFile in a Pulumi stack export against Plivo and the local files. "
+            "Exit 0: in sync (expiry warnings allowed); 2: drift found; 1: error (an error wins "
+            "over drift). --json prints the plivo-media-drift/1 document."
+        ),
+        epilog=_CREDENTIALS_NOTE,
+    )
+    source = sub.add_mutually_exclusive_group(required=True)
+    source.add_argument("--state", metavar="FILE",
+                        help="a `pulumi stack export` file, or - to read it from stdin")
+    source.add_argument("--stack", metavar="NAME",
+                        help="run `pulumi stack export --stack NAME` (needs the pulumi CLI)")
+    sub.add_argument("--root", default=".", metavar="DIR",
+                     help="the Pulumi project directory: relative paths in state are resolved "
+                          "against it, and --stack runs pulumi there (default: the current "
+                          "directory)")
+    sub.add_argument("--warn-within", type=_warn_within, default="1h", metavar="DURATION",
+                     help="warn about unsent media expiring this soon (default 1h; 0 = off)")
+    sub.add_argument("--verify-content", action="store_true",
+                     help="also download each media and compare its sha256 with state")
+    sub.add_argument("--parallel", type=_at_least(1), default=8, metavar="N",
+                     help="requests in flight at once (default 8)")
+    _add_client_options(sub)
+    sub.set_defaults(handler=_run_drift)
+
+
+def _run_drift(args: argparse.Namespace) -> int:
+    from .drift import DriftOptions, run_drift
+    from .settings import resolve_settings
+
+    options = DriftOptions(
+        root=args.root, warn_within=args.warn_within, verify_content=args.verify_content,
+        parallel=args.parallel, stack=args.stack,
+    )
+    return run_drift(
+        settings=resolve_settings(api_url=args.api_url), options=options, state=args.state,
+        as_json=args.json, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr,
+        read_timeout=args.timeout, retries=args.retries,
+    )
+
+
+def _add_ls(commands: argparse._SubParsersAction[_Parser]) -> None:
+    sub = commands.add_parser(
+        "ls",
+        help="list the account's media, with ids to adopt",
+        description=(
+            "List every media of the account, newest first: id, name, type, size, upload time, "
+            "and when Plivo deletes it if it was never sent (upload + 6 h; the API cannot tell "
+            "sent from unsent). --json prints the plivo-media-ls/1 document."
+        ),
+        epilog=_CREDENTIALS_NOTE,
+    )
+    _add_client_options(sub)
+    sub.set_defaults(handler=_run_ls)
+
+
+def _run_ls(args: argparse.Namespace) -> int:
+    from .drift import run_ls
+    from .settings import resolve_settings
+
+    return run_ls(
+        settings=resolve_settings(api_url=args.api_url), as_json=args.json, stdout=sys.stdout,
+        read_timeout=args.timeout, retries=args.retries,
+    )
+
+
 _COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = [
     _add_emulator,
+    _add_drift,
+    _add_ls,
 ]
 
 

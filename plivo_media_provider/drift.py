@@ -1,0 +1,875 @@
+"""Drift detection for ``MediaFile`` resources, and the account media listing.
+
+``pulumi preview --refresh --expect-no-changes`` says *that* a stack drifted. This module
+says *what* drifted, *why*, and *what to do*, from a ``pulumi stack export`` (deployment
+version 3) and the Media API, in a form CI can act on.
+
+Classification
+--------------
+Every resource whose type is ``pulumi-python:dynamic/plivo:MediaFile`` is checked; every
+other resource (the stack, the default ``pulumi:providers:pulumi-python`` provider, ...) and
+every entry marked ``"delete": true`` (an old copy awaiting deletion after a replace) is
+ignored. A resource collects *findings*; its primary ``status`` is the finding that comes
+first in this order (:data:`PRECEDENCE`):
+
+``error``
+    A check could not be completed: a 5xx or timeout after retries, an unreadable file, a
+    field encrypted in the export. Never guessed to be ``missing_remote``.
+``missing_remote``
+    Plivo answered 404 for the media id: it expired (unsent media lives 6 hours) or was
+    deleted. Only a real 404 counts. Beats local findings because ``pulumi refresh`` then
+    ``pulumi up`` uploads the current file, which settles a local change as well.
+``changed_remote``
+    Plivo's size, content type or file name differ from state; with ``--verify-content``,
+    also the sha256 of the served bytes. Media is immutable, so the fix is a replacement.
+``local_missing``
+    The file at ``path`` is gone (or is no longer a regular file).
+``local_changed``
+    The file's sha256 differs from state's ``content_sha256``.
+``expiring``
+    Within ``warn_within`` of ``expires_at`` (upload time + 6 h). A warning, not drift:
+    Plivo keeps media that was sent in an MMS for a year, and the API cannot tell which.
+``in_sync``
+    No finding.
+
+Exit codes: 0 when every resource is ``in_sync`` or ``expiring``; 2 when drift is found;
+1 when any resource is ``error`` or the run failed (bad state, no credentials, API
+unreachable). An error wins over drift, because an incomplete check must not pass for a
+complete report; the JSON still lists the drift that was found.
+
+JSON schema ``plivo-media-drift/1``
+-----------------------------------
+Stable: fields may be added within ``/1``; none is removed or changes meaning. ::
+
+    {
+      "schema": "plivo-media-drift/1",
+      "generated_at": "2025-01-01T12:00:00.000000Z",   # the checker's clock, UTC
+      "source": "stack dev" | "file state.json" | "stdin",
+      "stack": "dev" | null,
+      "api_url": "https://api.plivo.com",
+      "options": {"root": "/abs/dir", "warn_within_seconds": 3600,
+                  "verify_content": false, "parallel": 8},
+      "summary": {
+        "total": 3,                         # MediaFile resources checked
+        "exit_code": 2,                     # 0 in sync, 2 drift, 1 error
+        "drift": true,                      # any missing_remote/changed_remote/local_*
+        "counts": {"in_sync": 1, "expiring": 0, "local_changed": 1, "local_missing": 0,
+                   "changed_remote": 0, "missing_remote": 1, "error": 0}
+      },
+      "resources": [                        # in state order
+        {
+          "urn": "urn:pulumi:dev::proj::pulumi-python:dynamic/plivo:MediaFile::logo",
+          "name": "logo",                   # the URN's last segment
+          "media_id": "...",
+          "path": "media/logo.png",         # as recorded in state
+          "expires_at": "...Z" | null,      # if unsent: upload time + 6 h
+          "status": "missing_remote",       # the primary finding's status, or in_sync
+          "reason": "...",                  # one sentence
+          "action": "refresh_then_up",      # see ACTIONS
+          "command": "pulumi refresh --stack dev, then pulumi up --stack dev",
+          "findings": [                     # every finding, primary first; [] when in_sync
+            {"status": "missing_remote", "reason": "...", "action": "...", "command": "..."}
+          ]
+        }
+      ]
+    }
+
+``action`` is one of ``none``, ``up``, ``refresh_then_up``, ``replace`` (``pulumi up
+--replace URN``), ``restore_file`` and ``rerun``; ``command`` is the suggestion for people.
+
+The listing (``plivo-media ls --json``) has the schema ``plivo-media-ls/1``:
+``{"schema", "generated_at", "api_url", "count", "media": [{"media_id", "file_name",
+"content_type", "size", "upload_time", "expires_at_if_unsent", "media_url"}]}``, newest first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Generic, TextIO, TypeVar
+
+from .client import Media, MediaClient, format_time, parse_upload_time
+from .errors import (
+    AuthenticationError,
+    MediaNotFound,
+    PlivoMediaError,
+)
+from .provider import UNSENT_RETENTION, parse_duration
+from .settings import DEFAULT_READ_TIMEOUT, Settings
+
+SCHEMA = "plivo-media-drift/1"
+LS_SCHEMA = "plivo-media-ls/1"
+MEDIA_FILE_TYPE = "pulumi-python:dynamic/plivo:MediaFile"
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+SUPPORTED_DEPLOYMENT_VERSIONS = (3,)
+STACK_EXPORT_TIMEOUT = 300.0
+DEFAULT_WARN_WITHIN = timedelta(hours=1)
+DEFAULT_PARALLEL = 8
+PROGRESS_THRESHOLD = 50
+"""Above this many resources, progress is shown on stderr when it is a terminal."""
+
+IN_SYNC = "in_sync"
+EXPIRING = "expiring"
+LOCAL_CHANGED = "local_changed"
+LOCAL_MISSING = "local_missing"
+CHANGED_REMOTE = "changed_remote"
+MISSING_REMOTE = "missing_remote"
+ERROR = "error"
+
+PRECEDENCE: tuple[str, ...] = (
+    ERROR, MISSING_REMOTE, CHANGED_REMOTE, LOCAL_MISSING, LOCAL_CHANGED, EXPIRING, IN_SYNC,
+)
+"""Statuses from the one that wins to the one that loses; also the order of ``counts``."""
+
+DRIFT_STATUSES = frozenset({MISSING_REMOTE, CHANGED_REMOTE, LOCAL_MISSING, LOCAL_CHANGED})
+ACTIONS = ("none", "up", "refresh_then_up", "replace", "restore_file", "rerun")
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_DRIFT = 2
+
+_HASH_CHUNK = 256 * 1024
+
+
+class StackExportError(PlivoMediaError, ValueError):
+    """The Pulumi stack export could not be obtained or is not one."""
+
+
+def _now() -> datetime:
+    """The current time; the one clock drift and ls consult, so tests can move it."""
+    return datetime.now(timezone.utc)
+
+
+# -- reading the stack export -----------------------------------------------------------------
+
+
+def read_export(
+    *, state: str | None = None, stack: str | None = None, cwd: str | None = None,
+    stdin_text: Callable[[], str] | None = None,
+) -> tuple[dict[str, Any], str]:
+    """Return the parsed export and a label for messages, from a file, stdin or ``--stack``.
+
+    ``state == "-"`` reads ``stdin_text()``. ``stack`` runs ``pulumi stack export --stack
+    NAME`` in ``cwd``. Raises StackExportError naming the source and the problem.
+    """
+    if stack is not None:
+        label = f"`pulumi stack export --stack {stack}` output"
+        return parse_export(_pulumi_stack_export(stack, cwd), label), f"stack {stack}"
+    if state is None:
+        raise StackExportError("Give the state with --state FILE, --state - or --stack NAME.")
+    if state == "-":
+        if stdin_text is None:
+            raise StackExportError("--state - needs the stack export on stdin.")
+        return parse_export(stdin_text(), "state on stdin"), "stdin"
+    try:
+        with open(state, encoding="utf-8") as stream:
+            text = stream.read()
+    except FileNotFoundError:
+        raise StackExportError(
+            f"state file {state}: no such file; write it with `pulumi stack export --file "
+            f"{state}`, or pass --stack NAME to export it here."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text ({exc.reason})"
+        raise StackExportError(f"state file {state} cannot be read: {reason}.") from None
+    return parse_export(text, f"state file {state}"), f"file {state}"
+
+
+def _pulumi_stack_export(stack: str, cwd: str | None) -> str:
+    exe = shutil.which("pulumi")
+    if exe is None:
+        raise StackExportError(
+            "--stack needs the pulumi CLI, and no `pulumi` is on PATH; install it "
+            "(https://www.pulumi.com/docs/install/), or export the state elsewhere with "
+            "`pulumi stack export --file state.json` and pass --state state.json."
+        )
+    command = [exe, "stack", "export", "--stack", stack]
+    try:
+        done = subprocess.run(
+            command, cwd=cwd, capture_output=True, text=True, timeout=STACK_EXPORT_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise StackExportError(
+            f"`pulumi stack export --stack {stack}` did not finish in "
+            f"{STACK_EXPORT_TIMEOUT:.0f} s; check `pulumi login` and the backend."
+        ) from None
+    except OSError as exc:
+        raise StackExportError(f"could not run {exe}: {exc.strerror}.") from None
+    if done.returncode != 0:
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        detail = lines[-1] if lines else "no message"
+        raise StackExportError(
+            f"`pulumi stack export --stack {stack}` failed (exit {done.returncode}): {detail}; "
+            "check the stack name, `pulumi login` and the working directory (--root)."
+        )
+    return done.stdout
+
+
+def parse_export(text: str, label: str) -> dict[str, Any]:
+    """Parse and validate a ``pulumi stack export`` document; ``label`` names its source."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        ending = not text[exc.pos:].strip()
+        hint = (
+            "it ends early, so it looks truncated; export it again"
+            if ending
+            else "export it again with `pulumi stack export --file FILE`"
+        )
+        raise StackExportError(
+            f"{label} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno} "
+            f"(char {exc.pos} of {len(text)}); {hint}."
+        ) from None
+
+    def invalid(reason: str) -> StackExportError:
+        return StackExportError(
+            f"{label} is not a Pulumi stack export: {reason}; create one with "
+            "`pulumi stack export --file FILE`."
+        )
+
+    if not isinstance(doc, dict):
+        raise invalid(f"the top level is a JSON {type(doc).__name__}, not an object")
+    version = doc.get("version")
+    if "deployment" not in doc or version is None:
+        raise invalid("it has no 'version' and 'deployment'")
+    if version not in SUPPORTED_DEPLOYMENT_VERSIONS:
+        raise invalid(f"deployment version {version!r} is not supported (expected 3)")
+    deployment = doc["deployment"]
+    if not isinstance(deployment, dict):
+        raise invalid("'deployment' is not an object")
+    resources = deployment.get("resources")
+    if resources is None:
+        deployment["resources"] = []  # An empty stack exports no resources at all.
+    elif not isinstance(resources, list):
+        raise invalid("'deployment.resources' is not a list")
+    else:
+        for index, entry in enumerate(resources):
+            if not isinstance(entry, dict):
+                raise invalid(f"resources[{index}] is not an object")
+            for key in ("urn", "type"):
+                if not isinstance(entry.get(key), str):
+                    raise invalid(f"resources[{index}] has no string {key!r}")
+    return doc
+
+
+class _Encrypted:
+    """A secret whose ciphertext we cannot read."""
+
+
+ENCRYPTED = _Encrypted()
+
+
+def _unwrap(value: Any) -> Any:
+    """A state value with Pulumi's secret wrapper removed; ENCRYPTED if only ciphertext."""
+    if isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG:
+        if "plaintext" in value:
+            try:
+                return json.loads(value["plaintext"])
+            except (TypeError, ValueError):
+                return ENCRYPTED
+        return ENCRYPTED
+    return value
+
+
+@dataclass(frozen=True)
+class StateResource:
+    """What state says about one MediaFile; ``problems`` name fields that cannot be used."""
+
+    urn: str
+    media_id: str | None
+    path: str | None
+    file_name: str | None
+    content_type: str | None
+    size: int | None
+    content_sha256: str | None
+    upload_time: datetime | None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.urn.rsplit("::", 1)[-1]
+
+
+def media_resources(export: Mapping[str, Any]) -> list[StateResource]:
+    """Every live MediaFile in a validated export, in state order; other types are skipped."""
+    found = []
+    for entry in export["deployment"]["resources"]:
+        if entry["type"] != MEDIA_FILE_TYPE or entry.get("delete"):
+            continue
+        found.append(_state_resource(entry))
+    return found
+
+
+def _state_resource(entry: Mapping[str, Any]) -> StateResource:
+    problems: list[str] = []
+    outputs: Mapping[str, Any] = entry.get("outputs") or {}
+    inputs: Mapping[str, Any] = entry.get("inputs") or {}
+    if not isinstance(outputs, dict) or not isinstance(inputs, dict):
+        outputs, inputs = {}, {}
+        problems.append("its inputs or outputs are not objects")
+
+    def field_(key: str, kind: type) -> Any:
+        raw = outputs.get(key, inputs.get(key))
+        value = _unwrap(raw)
+        if value is ENCRYPTED:
+            problems.append(
+                f"{key} is encrypted in the export; export with `pulumi stack export "
+                "--show-secrets --file state.json` and pass --state state.json"
+            )
+            return None
+        if value is None:
+            return None
+        if kind is int and isinstance(value, float) and value.is_integer():
+            return int(value)  # The engine hands numbers back as floats.
+        if not isinstance(value, kind) or isinstance(value, bool):
+            problems.append(f"{key} is {value!r} in state, not a {kind.__name__}")
+            return None
+        return value
+
+    media_id = entry.get("id") if isinstance(entry.get("id"), str) else None
+    media_id = media_id or field_("media_id", str)
+    path = field_("path", str)
+    sha = field_("content_sha256", str)
+    upload_text = field_("upload_time", str)
+    upload_time = None
+    if upload_text is not None:
+        try:
+            upload_time = parse_upload_time(upload_text)
+        except ValueError:
+            problems.append(f"upload_time {upload_text!r} in state is not an ISO 8601 time")
+    if not media_id:
+        problems.append("it has no id (media_id) in state; run `pulumi refresh`")
+    for key, value in (("path", path), ("content_sha256", sha)):
+        if value is None and not any(p.startswith(key) for p in problems):
+            problems.append(f"{key} is missing from state")
+    return StateResource(
+        urn=entry["urn"],
+        media_id=media_id or None,
+        path=path,
+        file_name=field_("file_name", str),
+        content_type=field_("content_type", str),
+        size=field_("size", int),
+        content_sha256=sha,
+        upload_time=upload_time,
+        problems=tuple(problems),
+    )
+
+
+# -- checking ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong (or worth knowing) about a resource."""
+
+    status: str
+    reason: str
+    action: str
+    command: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"status": self.status, "reason": self.reason, "action": self.action,
+                "command": self.command}
+
+
+@dataclass(frozen=True)
+class ResourceReport:
+    """One resource's verdict: every finding, primary first."""
+
+    resource: StateResource
+    findings: tuple[Finding, ...]
+    expires_at: datetime | None
+    note: str = ""
+
+    @property
+    def primary(self) -> Finding | None:
+        return self.findings[0] if self.findings else None
+
+    @property
+    def status(self) -> str:
+        return self.primary.status if self.primary else IN_SYNC
+
+    def to_json(self) -> dict[str, Any]:
+        primary = self.primary
+        return {
+            "urn": self.resource.urn,
+            "name": self.resource.name,
+            "media_id": self.resource.media_id,
+            "path": self.resource.path,
+            "expires_at": format_time(self.expires_at) if self.expires_at else None,
+            "status": self.status,
+            "reason": primary.reason if primary else self.note or "matches state and the file",
+            "action": primary.action if primary else "none",
+            "command": primary.command if primary else "none",
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class DriftOptions:
+    """How to check: where relative paths start, when to warn, how hard to look."""
+
+    root: str = "."
+    warn_within: timedelta = DEFAULT_WARN_WITHIN
+    verify_content: bool = False
+    parallel: int = DEFAULT_PARALLEL
+    stack: str | None = None
+
+
+@dataclass
+class DriftReport:
+    """Every resource's verdict, with the run's context for the JSON document."""
+
+    resources: list[ResourceReport]
+    options: DriftOptions
+    source: str
+    api_url: str
+    generated_at: datetime
+    elapsed: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.counts = {status: 0 for status in reversed(PRECEDENCE)}
+        for report in self.resources:
+            self.counts[report.status] += 1
+
+    @property
+    def drift(self) -> bool:
+        return any(self.counts[s] for s in DRIFT_STATUSES)
+
+    @property
+    def exit_code(self) -> int:
+        if self.counts[ERROR]:
+            return EXIT_ERROR
+        return EXIT_DRIFT if self.drift else EXIT_OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "generated_at": format_time(self.generated_at),
+            "source": self.source,
+            "stack": self.options.stack,
+            "api_url": self.api_url,
+            "options": {
+                "root": os.path.abspath(self.options.root),
+                "warn_within_seconds": int(self.options.warn_within.total_seconds()),
+                "verify_content": self.options.verify_content,
+                "parallel": self.options.parallel,
+            },
+            "summary": {
+                "total": len(self.resources),
+                "exit_code": self.exit_code,
+                "drift": self.drift,
+                "counts": dict(self.counts),
+            },
+            "resources": [r.to_json() for r in self.resources],
+        }
+
+    def summary_line(self) -> str:
+        parts = ", ".join(f"{n} {s}" for s, n in self.counts.items() if n)
+        verdict = {EXIT_OK: "in sync", EXIT_DRIFT: "DRIFT", EXIT_ERROR: "ERRORS"}[self.exit_code]
+        noun = "resource" if len(self.resources) == 1 else "resources"
+        return (
+            f"plivo-media drift: {verdict}: {len(self.resources)} MediaFile {noun} checked in "
+            f"{self.elapsed:.1f} s" + (f" ({parts})" if parts else "") + "."
+        )
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Once(Generic[K, V]):
+    """Compute each key's value once, however many threads ask; errors are cached too."""
+
+    def __init__(self, compute: Callable[[K], V]) -> None:
+        self._compute = compute
+        self._futures: dict[K, Future[V]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, key: K) -> V:
+        with self._lock:
+            future = self._futures.get(key)
+            owner = future is None
+            if future is None:
+                future = Future()
+                self._futures[key] = future
+        if owner:
+            try:
+                future.set_result(self._compute(key))
+            except PlivoMediaError as exc:
+                future.set_exception(exc)  # Every caller of this key sees the same error.
+            finally:
+                if not future.done():  # A bug escaped: callers waiting here must not hang.
+                    future.set_exception(RuntimeError(f"checking {key!r} failed"))
+        return future.result()
+
+
+@dataclass(frozen=True)
+class _Local:
+    sha256: str | None = None
+    missing: str | None = None
+    error: str | None = None
+
+
+def _hash_file(path: str) -> _Local:
+    try:
+        if not os.path.isfile(path):
+            kind = "is not a regular file" if os.path.exists(path) else "does not exist"
+            return _Local(missing=kind)
+        digest = hashlib.sha256()
+        with open(path, "rb") as stream:
+            while chunk := stream.read(_HASH_CHUNK):
+                digest.update(chunk)
+        return _Local(sha256=digest.hexdigest())
+    except FileNotFoundError:
+        return _Local(missing="does not exist")
+    except OSError as exc:
+        return _Local(error=f"cannot be read ({exc.strerror})")
+
+
+class _Checker:
+    """Checks resources against one shared client, caching GETs by id and hashes by path."""
+
+    def __init__(self, client: MediaClient, options: DriftOptions, now: datetime) -> None:
+        self.client = client
+        self.options = options
+        self.now = now
+        self.stack_flag = f" --stack {options.stack}" if options.stack else ""
+        self.hash_of = _Once(_hash_file)
+        self.get = _Once(self._get)
+        self.sha_served = _Once(self._sha_served)
+
+    def _get(self, media_id: str) -> Media | None:
+        try:
+            return self.client.get(media_id)
+        except MediaNotFound:
+            return None
+
+    def _sha_served(self, media: Media) -> str:
+        return hashlib.sha256(self.client.download(media)).hexdigest()
+
+    def cmd(self, action: str, resource: StateResource) -> str:
+        s = self.stack_flag
+        return {
+            "up": f"pulumi up{s}",
+            "refresh_then_up": f"pulumi refresh{s}, then pulumi up{s}",
+            "replace": f"pulumi up{s} --replace '{resource.urn}'",
+            "restore_file": f"restore {resource.path} or remove the resource, then pulumi up{s}",
+            "rerun": "run plivo-media drift again",
+        }.get(action, "none")
+
+    def check(self, resource: StateResource) -> ResourceReport:
+        findings: list[Finding] = []
+
+        def add(status: str, reason: str, action: str, command: str | None = None) -> None:
+            findings.append(Finding(status, reason, action, command or self.cmd(action, resource)))
+
+        for problem in resource.problems:
+            add(ERROR, f"Cannot check this resource: {problem}.", "rerun", "fix the state input")
+        expires_at, note = self._check_remote(resource, add)
+        self._check_local(resource, add)
+        if expires_at is None and resource.upload_time is not None:
+            expires_at = resource.upload_time + UNSENT_RETENTION
+        ordered = sorted(findings, key=lambda f: PRECEDENCE.index(f.status))
+        return ResourceReport(resource, tuple(ordered), expires_at, note)
+
+    def _check_remote(
+        self, resource: StateResource, add: Callable[..., None]
+    ) -> tuple[datetime | None, str]:
+        """Compare with Plivo; return the live expiry and a note for an in-sync verdict."""
+        if not resource.media_id:
+            return None, ""
+        try:
+            media = self.get(resource.media_id)
+        except AuthenticationError:
+            raise  # The whole run is pointless with refused credentials.
+        except PlivoMediaError as err:
+            add(ERROR, f"Could not retrieve media {resource.media_id}: {err}", "rerun")
+            return None, ""
+        if media is None:
+            expected = (resource.upload_time + UNSENT_RETENTION) if resource.upload_time else None
+            if expected is not None and expected <= self.now:
+                why = (f"Plivo no longer has media {resource.media_id}: it expired at "
+                       f"{format_time(expected)} (unsent media is deleted 6 hours after upload)")
+            else:
+                why = (f"Plivo no longer has media {resource.media_id}: it was deleted or the "
+                       "id is wrong")
+            add(MISSING_REMOTE, why + "; pulumi refresh drops it and pulumi up uploads the file "
+                "again.", "refresh_then_up")
+            return None, ""
+
+        differences = [
+            f"{key} is {live!r} at Plivo but {recorded!r} in state"
+            for key, live, recorded in (
+                ("size", media.size, resource.size),
+                ("content_type", media.content_type, resource.content_type),
+                ("file_name", media.file_name, resource.file_name),
+            )
+            if recorded is not None and live != recorded
+        ]
+        if self.options.verify_content and resource.content_sha256:
+            try:
+                served = self.sha_served(media)
+            except PlivoMediaError as err:
+                add(ERROR, f"Could not download media {media.media_id}: {err}", "rerun")
+            else:
+                if served != resource.content_sha256:
+                    differences.append(
+                        f"the served bytes hash to {served[:12]}…, not state's "
+                        f"{resource.content_sha256[:12]}…"
+                    )
+        if differences:
+            add(CHANGED_REMOTE, f"Media {media.media_id} changed: {'; '.join(differences)}; "
+                "replace it to upload the file again.", "replace")
+
+        expires_at = media.upload_time + UNSENT_RETENTION
+        note = ""
+        left = expires_at - self.now
+        if left <= timedelta(0):
+            note = (f"still held after its unsent expiry ({format_time(expires_at)}), so it was "
+                    "sent in an MMS and is kept for a year")
+        elif left <= self.options.warn_within:
+            add(EXPIRING, f"Unless it was sent in an MMS, Plivo deletes it at "
+                f"{format_time(expires_at)}, in {_human(left)}.", "none",
+                f"none; send it before then, or re-upload: {self.cmd('replace', resource)}")
+        return expires_at, note
+
+    def _check_local(self, resource: StateResource, add: Callable[..., None]) -> None:
+        if resource.path is None:
+            return
+        full = os.path.normpath(os.path.join(self.options.root, resource.path))
+        local = self.hash_of(full)
+        where = resource.path if full == resource.path else f"{resource.path} ({full})"
+        if local.missing is not None:
+            add(LOCAL_MISSING, f"The file {where} {local.missing}.", "restore_file")
+        elif local.error is not None:
+            add(ERROR, f"The file {where} {local.error}.", "rerun",
+                f"fix the permissions of {full}")
+        elif resource.content_sha256 and local.sha256 != resource.content_sha256:
+            add(LOCAL_CHANGED, f"The file {where} changed since the last pulumi up (sha256 "
+                f"{str(local.sha256)[:12]}…, state has {resource.content_sha256[:12]}…); pulumi "
+                "up uploads the new content.", "up")
+
+
+def _human(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
+def check_drift(
+    resources: Sequence[StateResource],
+    client: MediaClient,
+    options: DriftOptions,
+    *,
+    source: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> DriftReport:
+    """Check every resource with at most ``options.parallel`` requests in flight.
+
+    One client is shared by all workers (it keeps a session per thread), each media id is
+    fetched once and each path hashed once. Raises AuthenticationError as soon as Plivo
+    refuses the credentials; every other per-resource failure becomes an ``error`` finding.
+    ``progress(done, total)`` is called from this thread after each resource.
+    """
+    started = time.monotonic()
+    now = _now()
+    checker = _Checker(client, options, now)
+    results: list[ResourceReport | None] = [None] * len(resources)
+    if resources:
+        # One cheap request first: refused credentials or an unreachable API fail the run
+        # once, clearly, instead of once per resource after retries.
+        client.list_page(limit=1)
+    pool = ThreadPoolExecutor(max_workers=max(1, options.parallel),
+                              thread_name_prefix="drift")
+    try:
+        futures = {pool.submit(checker.check, r): i for i, r in enumerate(resources)}
+        for done, future in enumerate(as_completed(futures), start=1):
+            results[futures[future]] = future.result()
+            if progress is not None:
+                progress(done, len(resources))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return DriftReport(
+        resources=[r for r in results if r is not None],
+        options=options,
+        source=source,
+        api_url=client.api_url,
+        generated_at=now,
+        elapsed=time.monotonic() - started,
+    )
+
+
+# -- rendering --------------------------------------------------------------------------------
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    rows = [list(map(str, row)) for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    lines = [headers, *rows]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip()
+        for line in lines
+    )
+
+
+def render_table(report: DriftReport) -> str:
+    """A table for people: one row per resource, then one indented line per extra finding."""
+    if not report.resources:
+        return "No MediaFile resources in this stack."
+    rows = []
+    for entry in report.resources:
+        data = entry.to_json()
+        rows.append([data["name"], data["media_id"] or "-", data["status"], data["reason"],
+                     data["command"]])
+        for extra in entry.findings[1:]:
+            rows.append(["", "", f"+{extra.status}", extra.reason, extra.command])
+    return _table(["NAME", "MEDIA_ID", "STATUS", "REASON", "ACTION"], rows)
+
+
+def media_listing(client: MediaClient) -> dict[str, Any]:
+    """The account's media, newest first, as the ``plivo-media-ls/1`` document."""
+    media = [
+        {
+            "media_id": m.media_id,
+            "file_name": m.file_name,
+            "content_type": m.content_type,
+            "size": m.size,
+            "upload_time": format_time(m.upload_time),
+            "expires_at_if_unsent": format_time(m.upload_time + UNSENT_RETENTION),
+            "media_url": m.media_url,
+        }
+        for m in client.iter_media()
+    ]
+    return {
+        "schema": LS_SCHEMA,
+        "generated_at": format_time(_now()),
+        "api_url": client.api_url,
+        "count": len(media),
+        "media": media,
+    }
+
+
+def render_listing(listing: Mapping[str, Any]) -> str:
+    """The listing as a table; an expiry already past means the media was sent (kept a year)."""
+    if not listing["media"]:
+        return "No media in this account."
+    now = parse_upload_time(listing["generated_at"])
+    rows = []
+    for m in listing["media"]:
+        expiry = m["expires_at_if_unsent"]
+        if parse_upload_time(expiry) <= now:
+            expiry += " (passed: sent)"
+        rows.append([m["media_id"], m["file_name"], m["content_type"], str(m["size"]),
+                     m["upload_time"], expiry])
+    table = _table(
+        ["MEDIA_ID", "NAME", "TYPE", "SIZE", "UPLOADED", "EXPIRES_AT (IF UNSENT)"], rows
+    )
+    return f"{table}\n{listing['count']} media."
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def parse_warn_within(text: str) -> timedelta:
+    """``"1h"``, ``"30m"``, ``"1h30m"``...; ``"0"`` turns the expiry warning off."""
+    if text.strip() in ("0", "0s", "0m", "0h"):
+        return timedelta(0)
+    try:
+        return parse_duration(text)
+    except ValueError:
+        raise ValueError(
+            f"--warn-within {text!r} is not a duration; write it like '1h', '30m' or '1h30m', "
+            "or 0 to turn the expiry warning off."
+        ) from None
+
+
+def _progress_printer(stream: TextIO) -> Callable[[int, int], None]:
+    def show(done: int, total: int) -> None:
+        stream.write(f"\rchecked {done}/{total} MediaFile resources")
+        if done == total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def run_drift(
+    *,
+    settings: Settings,
+    options: DriftOptions,
+    state: str | None,
+    as_json: bool,
+    stdin: TextIO,
+    stdout: TextIO,
+    stderr: TextIO,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+    retries: int = 4,
+) -> int:
+    """The ``plivo-media drift`` command: read state, check, print; return the exit code.
+
+    The report goes to ``stdout`` (table or JSON); progress (many resources, ``stderr`` a
+    terminal) and a final one-line summary go to ``stderr``.
+    """
+    export, source = read_export(
+        state=state, stack=options.stack, cwd=options.root, stdin_text=stdin.read
+    )
+    resources = media_resources(export)
+    show = len(resources) > PROGRESS_THRESHOLD and stderr.isatty()
+    with MediaClient.from_settings(settings, read_timeout=read_timeout, retries=retries) as client:
+        report = check_drift(
+            resources, client, options, source=source,
+            progress=_progress_printer(stderr) if show else None,
+        )
+    if as_json:
+        stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        stdout.write(render_table(report) + "\n")
+    stderr.write(report.summary_line() + "\n")
+    return report.exit_code
+
+
+def run_ls(
+    *, settings: Settings, as_json: bool, stdout: TextIO,
+    read_timeout: float = DEFAULT_READ_TIMEOUT, retries: int = 4,
+) -> int:
+    """The ``plivo-media ls`` command: list every media of the account, newest first."""
+    with MediaClient.from_settings(settings, read_timeout=read_timeout, retries=retries) as client:
+        listing = media_listing(client)
+    text = json.dumps(listing, indent=2) if as_json else render_listing(listing)
+    stdout.write(text + "\n")
+    return EXIT_OK
+
+
+__all__ = [
+    "PRECEDENCE",
+    "SCHEMA",
+    "DriftOptions",
+    "DriftReport",
+    "Finding",
+    "ResourceReport",
+    "StackExportError",
+    "StateResource",
+    "check_drift",
+    "media_listing",
+    "media_resources",
+    "parse_export",
+    "parse_warn_within",
+    "read_export",
+    "render_listing",
+    "render_table",
+    "run_drift",
+    "run_ls",
+]
