@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import signal
@@ -129,6 +130,10 @@ def assert_error(response: requests.Response, status: int) -> dict[str, object]:
     assert isinstance(body["error"], str) and body["error"]
     uuid.UUID(str(body["api_id"]))
     return body
+
+
+def basic_auth() -> str:
+    return "Basic " + base64.b64encode(f"{AUTH_ID}:{TOKEN}".encode()).decode()
 
 
 def raw_request(emulator: Emulator, data: bytes, *, half_close: bool = False) -> bytes:
@@ -272,7 +277,7 @@ def test_malformed_multipart_gets_a_400_json(
 def test_truncated_body_gets_a_400_json_and_the_server_keeps_serving(
     emu: Emulator, session: requests.Session
 ) -> None:
-    credentials = requests.auth._basic_auth_str(AUTH_ID, TOKEN)
+    credentials = basic_auth()
     part = (b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n"
             b"Content-Type: image/png\r\n\r\n" + png_bytes())
     head = (f"POST /v1/Account/{AUTH_ID}/Media/ HTTP/1.1\r\nHost: x\r\n"
@@ -288,7 +293,7 @@ def test_truncated_body_gets_a_400_json_and_the_server_keeps_serving(
 
 
 def test_huge_declared_body_is_refused_without_waiting_for_it(emu: Emulator) -> None:
-    credentials = requests.auth._basic_auth_str(AUTH_ID, TOKEN)
+    credentials = basic_auth()
     head = (f"POST /v1/Account/{AUTH_ID}/Media/ HTTP/1.1\r\nHost: x\r\n"
             f"Authorization: {credentials}\r\nContent-Type: multipart/form-data; boundary=b\r\n"
             f"Content-Length: {50 * MAX_FILE_BYTES}\r\n\r\n").encode()
