@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from .errors import (
     AuthenticationError,
     InvalidRequest,
     MediaNotFound,
+    PlivoMediaError,
     RateLimited,
     ReconciliationError,
     ServerError,
@@ -50,6 +52,8 @@ USER_AGENT = f"plivo-media-provider/{__version__}"
 MAX_PAGE_SIZE = 20
 RECONCILE_CLOCK_SKEW = timedelta(seconds=60)
 """How far Plivo's clock may lag ours when matching an upload to the attempt that made it."""
+RECONCILE_WAIT = 10.0
+"""Seconds to keep looking for an upload that timed out: Plivo may still be storing it."""
 
 _TIME = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?$")
 
@@ -178,6 +182,7 @@ class MediaClient:
         retries: int = 4,
         backoff_factor: float = 0.5,
         backoff_max: float = 10.0,
+        reconcile_wait: float = RECONCILE_WAIT,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.auth_id = auth_id
@@ -198,6 +203,7 @@ class MediaClient:
             respect_retry_after_header=True,
             raise_on_status=False,
         )
+        self.reconcile_wait = reconcile_wait
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
@@ -286,12 +292,16 @@ class MediaClient:
         name and size, uploaded since the attempt started (less ``RECONCILE_CLOCK_SKEW``),
         and the same sha256 once downloaded. One match is adopted; none means the upload
         never landed, so it is sent once more; several raise ReconciliationError naming them.
+        After a read timeout Plivo may still be storing the upload, so an empty search is
+        repeated for up to ``reconcile_wait`` seconds before "none" is believed. If the
+        search itself fails, ReconciliationError says the upload may exist in Plivo.
         """
         started = self._clock()
         try:
             return self.upload([file])[0]
-        except UploadOutcomeUnknown:
-            matches = self.find_uploads(file, since=started - RECONCILE_CLOCK_SKEW)
+        except UploadOutcomeUnknown as unknown:
+            timed_out = isinstance(unknown.__cause__, requests.exceptions.Timeout)
+            matches = self._search(file, started - RECONCILE_CLOCK_SKEW, timed_out)
         if len(matches) == 1:
             return matches[0]
         if matches:
@@ -302,15 +312,48 @@ class MediaClient:
             )
         return self.upload([file])[0]
 
-    def find_uploads(self, file: UploadFile, since: datetime) -> list[Media]:
-        """Media uploaded at or after ``since`` with ``file``'s name, size and sha256."""
+    def _search(self, file: UploadFile, since: datetime, timed_out: bool) -> list[Media]:
+        """``find_uploads``, repeated while it finds nothing and a timed-out upload may land."""
+        deadline = time.monotonic() + (self.reconcile_wait if timed_out else 0.0)
+        pause = 0.25
+        hashes: dict[str, str] = {}
+        while True:
+            try:
+                matches = self.find_uploads(file, since, hashes)
+            except PlivoMediaError as exc:
+                why = f"HTTP {exc.status}" if isinstance(exc, APIError) else "no answer"
+                raise ReconciliationError(
+                    f"The upload of {file.file_name!r} got no answer, and asking Plivo whether "
+                    f"it stored it failed too ({why}), so it may be stored; run again once "
+                    "Plivo answers, and if `plivo-media ls` then shows it twice, the unused "
+                    "copy expires unsent 6 hours after its upload."
+                ) from exc
+            remaining = deadline - time.monotonic()
+            if matches or remaining <= 0:
+                return matches
+            time.sleep(min(pause, remaining))
+            pause = min(pause * 2, 2.0)
+
+    def find_uploads(
+        self, file: UploadFile, since: datetime, hashes: dict[str, str] | None = None
+    ) -> list[Media]:
+        """Media uploaded at or after ``since`` with ``file``'s name, size and sha256.
+
+        Lists newest first and stops at the first media older than ``since``. Only media
+        with the same name and size are downloaded; ``hashes`` (media id to sha256) caches
+        their digests across repeated searches.
+        """
         digest = hashlib.sha256(file.content).hexdigest()
+        hashes = {} if hashes is None else hashes
         found = []
         for media in self.iter_media():
             if media.upload_time < since:
                 break
-            same_shape = media.file_name == file.file_name and media.size == len(file.content)
-            if same_shape and hashlib.sha256(self.download(media)).hexdigest() == digest:
+            if media.file_name != file.file_name or media.size != len(file.content):
+                continue
+            if media.media_id not in hashes:
+                hashes[media.media_id] = hashlib.sha256(self.download(media)).hexdigest()
+            if hashes[media.media_id] == digest:
                 found.append(media)
         return found
 
