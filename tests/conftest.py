@@ -46,7 +46,6 @@ def client(emulator: Emulator) -> Iterator[MediaClient]:
 def provider_env(emulator_url: str, **extra: str) -> dict[str, str]:
     """Environment for a provider server that reaches ``emulator_url`` with test creds."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PLIVO_", "PULUMI_"))}
-    env.update(
-        PLIVO_AUTH_ID=AUTH_ID, PLIVO_AUTH_TOKEN=AUTH_TOKEN, PLIVO_API_URL=emulator_url, **extra
-    )
+    env.update(PLIVO_AUTH_ID=AUTH_ID, PLIVO_AUTH_TOKEN=AUTH_TOKEN, PLIVO_API_URL=emulator_url)
+    env.update(extra)
     return env

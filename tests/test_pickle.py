@@ -1,0 +1,49 @@
+"""The serialized ``__provider`` is the same bytes in every process, directory and hash seed."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dill
+
+from plivo_media_provider.provider import MediaFileProvider
+from tests.support.engine import serialized_provider
+
+SCRIPT = (
+    "from pulumi.dynamic.dynamic import serialize_provider\n"
+    "from plivo_media_provider.provider import MediaFileProvider\n"
+    "print(serialize_provider(MediaFileProvider()))\n"
+)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def serialized_in_a_new_process(cwd: Path, seed: str) -> str:
+    env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=cwd, env=env, capture_output=True, text=True,
+        check=True, timeout=60,
+    )
+    return result.stdout.strip()
+
+
+def test_provider_bytes_are_identical_across_processes_dirs_and_seeds(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    blobs = {
+        serialized_in_a_new_process(ROOT, "0"),
+        serialized_in_a_new_process(tmp_path, "1"),
+        serialized_in_a_new_process(tmp_path / "elsewhere", "random"),
+        serialized_provider(),
+    }
+    assert len(blobs) == 1
+
+
+def test_the_provider_is_pickled_by_reference_not_by_value() -> None:
+    raw = base64.b64decode(serialized_provider())
+    assert b"plivo_media_provider.provider" in raw and b"MediaFileProvider" in raw
+    # By reference the blob is tiny: no bytecode, no source path.
+    assert len(raw) < 200 and str(ROOT).encode() not in raw
+    assert isinstance(dill.loads(raw), MediaFileProvider)
