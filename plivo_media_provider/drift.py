@@ -221,12 +221,14 @@ def parse_export(text: str, label: str) -> dict[str, Any]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        ending = not text[exc.pos:].strip()
-        hint = (
-            "it ends early, so it looks truncated; export it again"
-            if ending
-            else "export it again with `pulumi stack export --file FILE`"
-        )
+        stripped = text.strip()
+        if not stripped:
+            hint = "it is empty; export it again with `pulumi stack export --file FILE`"
+        elif not text[exc.pos:].strip() or not stripped.endswith("}"):
+            # An export always ends with its closing brace; a cut-off write does not.
+            hint = "it ends early, so it looks truncated; export it again"
+        else:
+            hint = "export it again with `pulumi stack export --file FILE`"
         raise StackExportError(
             f"{label} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno} "
             f"(char {exc.pos} of {len(text)}); {hint}."
@@ -566,7 +568,7 @@ class _Checker:
             "up": f"pulumi up{s}",
             "refresh_then_up": f"pulumi refresh{s}, then pulumi up{s}",
             "replace": f"pulumi up{s} --replace '{resource.urn}'",
-            "restore_file": f"restore {resource.path} or remove the resource, then pulumi up{s}",
+            "restore_file": f"restore the file or drop the resource, then pulumi up{s}",
             "rerun": "run plivo-media drift again",
         }.get(action, "none")
 
@@ -606,8 +608,7 @@ class _Checker:
             else:
                 why = (f"Plivo no longer has media {resource.media_id}: it was deleted or the "
                        "id is wrong")
-            add(MISSING_REMOTE, why + "; pulumi refresh drops it and pulumi up uploads the file "
-                "again.", "refresh_then_up")
+            add(MISSING_REMOTE, why + ".", "refresh_then_up")
             return None, ""
 
         differences = [
@@ -631,8 +632,8 @@ class _Checker:
                         f"{resource.content_sha256[:12]}…"
                     )
         if differences:
-            add(CHANGED_REMOTE, f"Media {media.media_id} changed: {'; '.join(differences)}; "
-                "replace it to upload the file again.", "replace")
+            add(CHANGED_REMOTE, f"Media {media.media_id} differs: {'; '.join(differences)}.",
+                "replace")
 
         expires_at = media.upload_time + UNSENT_RETENTION
         note = ""
@@ -649,9 +650,9 @@ class _Checker:
     def _check_local(self, resource: StateResource, add: Callable[..., None]) -> None:
         if resource.path is None:
             return
-        full = os.path.normpath(os.path.join(self.options.root, resource.path))
+        full = os.path.abspath(os.path.join(self.options.root, resource.path))
         local = self.hash_of(full)
-        where = resource.path if full == resource.path else f"{resource.path} ({full})"
+        where = full if os.path.isabs(resource.path) else f"{resource.path} (at {full})"
         if local.missing is not None:
             add(LOCAL_MISSING, f"The file {where} {local.missing}.", "restore_file")
         elif local.error is not None:
@@ -659,12 +660,11 @@ class _Checker:
                 f"fix the permissions of {full}")
         elif resource.content_sha256 and local.sha256 != resource.content_sha256:
             add(LOCAL_CHANGED, f"The file {where} changed since the last pulumi up (sha256 "
-                f"{str(local.sha256)[:12]}…, state has {resource.content_sha256[:12]}…); pulumi "
-                "up uploads the new content.", "up")
+                f"{str(local.sha256)[:12]}…, state has {resource.content_sha256[:12]}…).", "up")
 
 
 def _human(delta: timedelta) -> str:
-    minutes = max(0, int(delta.total_seconds() // 60))
+    minutes = max(0, round(delta.total_seconds() / 60))
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
@@ -726,17 +726,20 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 
 def render_table(report: DriftReport) -> str:
-    """A table for people: one row per resource, then one indented line per extra finding."""
+    """A table for people: one row per resource, then one ``+status`` row per extra finding.
+
+    The reason comes last, so the short columns line up however long it is.
+    """
     if not report.resources:
         return "No MediaFile resources in this stack."
     rows = []
     for entry in report.resources:
         data = entry.to_json()
-        rows.append([data["name"], data["media_id"] or "-", data["status"], data["reason"],
-                     data["command"]])
+        rows.append([data["name"], data["media_id"] or "-", data["status"], data["command"],
+                     data["reason"]])
         for extra in entry.findings[1:]:
-            rows.append(["", "", f"+{extra.status}", extra.reason, extra.command])
-    return _table(["NAME", "MEDIA_ID", "STATUS", "REASON", "ACTION"], rows)
+            rows.append(["", "", f"+{extra.status}", extra.command, extra.reason])
+    return _table(["NAME", "MEDIA_ID", "STATUS", "ACTION", "REASON"], rows)
 
 
 def media_listing(client: MediaClient) -> dict[str, Any]:
