@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import pulumi
 import pytest
 
 from plivo_media_provider.client import MediaClient
@@ -22,6 +23,13 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith(("PLIVO_", "PULUMI_")):
             monkeypatch.delenv(key)
+
+
+@pytest.fixture(autouse=True)
+def reset_pulumi_runtime() -> Iterator[None]:
+    """A test that installs Pulumi mocks must not leave their engine to later tests."""
+    yield
+    pulumi.runtime.settings.reset_options()
 
 
 @pytest.fixture
