@@ -211,6 +211,7 @@ class MediaClient:
 
     @classmethod
     def from_settings(cls, settings: Settings, **options: Any) -> MediaClient:
+        options.setdefault("read_timeout", settings.read_timeout)
         return cls(settings.auth_id, settings.auth_token, settings.api_url, **options)
 
     def __repr__(self) -> str:

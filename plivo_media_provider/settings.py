@@ -4,8 +4,13 @@ Precedence, highest first, field by field:
 
 1. explicit arguments (a caller that passes ``auth_id=...``);
 2. Pulumi stack config: ``plivo:authId``, ``plivo:authToken`` (set it with ``--secret``),
-   ``plivo:apiUrl``;
-3. the environment: ``PLIVO_AUTH_ID``, ``PLIVO_AUTH_TOKEN``, ``PLIVO_API_URL``.
+   ``plivo:apiUrl``, ``plivo:readTimeout``;
+3. the environment: ``PLIVO_AUTH_ID``, ``PLIVO_AUTH_TOKEN``, ``PLIVO_API_URL``,
+   ``PLIVO_READ_TIMEOUT``.
+
+``readTimeout`` is the seconds to wait for an answer (default 60). An upload that times out
+is not sent again blindly (see ``MediaClient.upload_one``), so a short timeout costs a
+search of the newest media, never a duplicate.
 
 The token is held only by :class:`Settings`, whose repr masks it; it is never written to
 state, logs or error messages.
@@ -13,6 +18,7 @@ state, logs or error messages.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -29,11 +35,13 @@ CONFIG_KEYS = {
     "auth_id": "plivo:authId",
     "auth_token": "plivo:authToken",
     "api_url": "plivo:apiUrl",
+    "read_timeout": "plivo:readTimeout",
 }
 ENV_KEYS = {
     "auth_id": "PLIVO_AUTH_ID",
     "auth_token": "PLIVO_AUTH_TOKEN",
     "api_url": "PLIVO_API_URL",
+    "read_timeout": "PLIVO_READ_TIMEOUT",
 }
 
 _AUTH_ID = re.compile(r"^(MA|SA)[A-Z0-9]{18}$")
@@ -46,9 +54,13 @@ class Settings:
     auth_id: str
     auth_token: str = field(repr=False)
     api_url: str = DEFAULT_API_URL
+    read_timeout: float = DEFAULT_READ_TIMEOUT
 
     def __repr__(self) -> str:
-        return f"Settings(auth_id={self.auth_id!r}, auth_token='***', api_url={self.api_url!r})"
+        return (
+            f"Settings(auth_id={self.auth_id!r}, auth_token='***', api_url={self.api_url!r}, "
+            f"read_timeout={self.read_timeout!r})"
+        )
 
 
 def _first(*values: Any) -> str | None:
@@ -63,6 +75,7 @@ def resolve_settings(
     auth_id: str | None = None,
     auth_token: str | None = None,
     api_url: str | None = None,
+    read_timeout: float | None = None,
     config: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
@@ -73,7 +86,10 @@ def resolve_settings(
     """
     config = config or {}
     env = os.environ if environ is None else environ
-    explicit = {"auth_id": auth_id, "auth_token": auth_token, "api_url": api_url}
+    explicit = {
+        "auth_id": auth_id, "auth_token": auth_token, "api_url": api_url,
+        "read_timeout": read_timeout,
+    }
     resolved = {
         name: _first(explicit[name], config.get(CONFIG_KEYS[name]), env.get(ENV_KEYS[name]))
         for name in CONFIG_KEYS
@@ -99,4 +115,25 @@ def resolve_settings(
             f"Plivo API URL {url!r} must start with http:// or https://; set "
             f"{CONFIG_KEYS['api_url']} or {ENV_KEYS['api_url']}."
         )
-    return Settings(auth_id=resolved_id, auth_token=str(resolved["auth_token"]), api_url=url)
+    return Settings(
+        auth_id=resolved_id,
+        auth_token=str(resolved["auth_token"]),
+        api_url=url,
+        read_timeout=_read_timeout(resolved["read_timeout"]),
+    )
+
+
+def _read_timeout(text: str | None) -> float:
+    if text is None:
+        return DEFAULT_READ_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= 3600:
+        raise ConfigurationError(
+            f"Plivo read timeout {text!r} must be a number of seconds above 0 and at most 3600 "
+            f"(default {DEFAULT_READ_TIMEOUT:g}); fix {CONFIG_KEYS['read_timeout']} or "
+            f"{ENV_KEYS['read_timeout']}."
+        )
+    return seconds
