@@ -789,3 +789,28 @@ def test_an_empty_stack_is_in_sync(
 
     assert result.code == EXIT_OK
     assert result.out.strip() == "No MediaFile resources in this stack."
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "ci-drift"
+
+
+def test_the_ci_drift_example_deployed_from_its_folder_is_checked_with_root(
+    emulator: Emulator, creds: None, run: Callable[..., Run], state_file: Callable[..., str],
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    program = {"offer": {"path": "media/offer.txt"}}  # as examples/ci-drift/__main__.py says
+    assert 'path="media/offer.txt"' in (EXAMPLE / "__main__.py").read_text()
+    monkeypatch.chdir(EXAMPLE)  # Pulumi runs a program (and its provider) in its folder.
+    with ProviderProcess(provider_env(emulator.url)) as provider:
+        engine = Engine(provider)
+        assert engine.up(program).created == ["offer"]
+    state = state_file(stack_export(*engine.export()["deployment"]["resources"]))
+    monkeypatch.chdir(tmp_path)
+
+    synced = run("drift", "--state", state, "--root", str(EXAMPLE), "--json")
+    control(emulator, "DELETE", f"media/{engine.state['offer'].id}")
+    drifted = run("drift", "--state", state, "--root", str(EXAMPLE), "--json")
+
+    assert synced.code == EXIT_OK and synced.entry("offer")["path"] == "media/offer.txt"
+    assert drifted.code == EXIT_DRIFT
+    assert drifted.entry("offer")["status"] == "missing_remote"
