@@ -2,6 +2,7 @@
 
 __version__ = "0.1.0"
 
+from .assets import MediaAssets, MediaAssetsError
 from .client import Media, MediaClient, MediaPage, UploadFile
 from .errors import (
     APIError,
@@ -27,6 +28,8 @@ __all__ = [
     "ContentError",
     "InvalidRequest",
     "Media",
+    "MediaAssets",
+    "MediaAssetsError",
     "MediaClient",
     "MediaFile",
     "MediaFileArgs",
