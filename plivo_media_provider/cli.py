@@ -142,14 +142,13 @@ def _add_drift(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def _run_drift(args: argparse.Namespace) -> int:
     from .drift import DriftOptions, run_drift
-    from .settings import resolve_settings
 
     options = DriftOptions(
         root=args.root, warn_within=args.warn_within, verify_content=args.verify_content,
         parallel=args.parallel, stack=args.stack,
     )
     return run_drift(
-        settings=resolve_settings(api_url=args.api_url), options=options, state=args.state,
+        api_url=args.api_url, options=options, state=args.state,
         as_json=args.json, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr,
         read_timeout=args.timeout, retries=args.retries,
     )
@@ -180,10 +179,35 @@ def _run_ls(args: argparse.Namespace) -> int:
     )
 
 
+def _add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
+    sub = commands.add_parser(
+        "demo",
+        help="deploy the demo project to a local emulator, twice",
+        description=(
+            "Start the Media API emulator in this process (media in .emulator-data/), deploy "
+            "the root Pulumi project to it with a local state in .pulumi-demo/, print the "
+            "media URLs, show that a second `pulumi up` changes nothing, and stop the "
+            "emulator. Needs the Pulumi CLI; installs it when it is missing and a network is."
+        ),
+    )
+    sub.add_argument("--project-dir", type=Path, help="the repository checkout (default: found)")
+    sub.add_argument("--port", type=int, default=8099,
+                     help="emulator port (default 8099; a free one if taken)")
+    sub.set_defaults(handler=_run_demo)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    outcome = run_demo(project_dir=args.project_dir, port=args.port)
+    return EXIT_OK if outcome.converged else EXIT_ERROR
+
+
 _COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = [
     _add_emulator,
     _add_drift,
     _add_ls,
+    _add_demo,
 ]
 
 

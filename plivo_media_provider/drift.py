@@ -46,7 +46,7 @@ Stable: fields may be added within ``/1``; none is removed or changes meaning. :
       "generated_at": "2025-01-01T12:00:00.000000Z",   # the checker's clock, UTC
       "source": "stack dev" | "file state.json" | "stdin",
       "stack": "dev" | null,
-      "api_url": "https://api.plivo.com",
+      "api_url": "https://api.plivo.com",      # null if settings could not be resolved
       "options": {"root": "/abs/dir", "warn_within_seconds": 3600,
                   "verify_content": false, "parallel": 8},
       "summary": {
@@ -71,8 +71,13 @@ Stable: fields may be added within ``/1``; none is removed or changes meaning. :
             {"status": "missing_remote", "reason": "...", "action": "...", "command": "..."}
           ]
         }
-      ]
+      ],
+      "error": null                         # or the message of a run that failed
     }
+
+A run that fails before any verdict (bad state, no credentials, API unreachable) still
+prints this document with ``--json``: ``resources`` is empty, ``summary.exit_code`` is 1 and
+``error`` holds the message that also goes to stderr. CI can always parse the artifact.
 
 ``action`` is one of ``none``, ``up``, ``refresh_then_up``, ``replace`` (``pulumi up
 --replace URN``), ``restore_file`` and ``rerun``; ``command`` is the suggestion for people.
@@ -104,7 +109,7 @@ from .errors import (
     PlivoMediaError,
 )
 from .provider import UNSENT_RETENTION, parse_duration
-from .settings import DEFAULT_READ_TIMEOUT, Settings
+from .settings import DEFAULT_READ_TIMEOUT, Settings, resolve_settings
 
 SCHEMA = "plivo-media-drift/1"
 LS_SCHEMA = "plivo-media-ls/1"
@@ -436,9 +441,10 @@ class DriftReport:
     resources: list[ResourceReport]
     options: DriftOptions
     source: str
-    api_url: str
+    api_url: str | None
     generated_at: datetime
     elapsed: float = 0.0
+    error: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -452,7 +458,7 @@ class DriftReport:
 
     @property
     def exit_code(self) -> int:
-        if self.counts[ERROR]:
+        if self.error is not None or self.counts[ERROR]:
             return EXIT_ERROR
         return EXIT_DRIFT if self.drift else EXIT_OK
 
@@ -476,6 +482,7 @@ class DriftReport:
                 "counts": dict(self.counts),
             },
             "resources": [r.to_json() for r in self.resources],
+            "error": self.error,
         }
 
     def summary_line(self) -> str:
@@ -811,7 +818,7 @@ def _progress_printer(stream: TextIO) -> Callable[[int, int], None]:
 
 def run_drift(
     *,
-    settings: Settings,
+    api_url: str | None,
     options: DriftOptions,
     state: str | None,
     as_json: bool,
@@ -823,19 +830,39 @@ def run_drift(
 ) -> int:
     """The ``plivo-media drift`` command: read state, check, print; return the exit code.
 
-    The report goes to ``stdout`` (table or JSON); progress (many resources, ``stderr`` a
-    terminal) and a final one-line summary go to ``stderr``.
+    Credentials come from the environment (``resolve_settings``); ``api_url`` overrides
+    ``PLIVO_API_URL``. The report goes to ``stdout`` (table or JSON); progress (many
+    resources, ``stderr`` a terminal) and a final one-line summary go to ``stderr``. A
+    PlivoMediaError that stops the run is raised; with ``as_json`` the error document is
+    printed first.
     """
-    export, source = read_export(
-        state=state, stack=options.stack, cwd=options.root, stdin_text=stdin.read
-    )
-    resources = media_resources(export)
-    show = len(resources) > PROGRESS_THRESHOLD and stderr.isatty()
-    with MediaClient.from_settings(settings, read_timeout=read_timeout, retries=retries) as client:
-        report = check_drift(
-            resources, client, options, source=source,
-            progress=_progress_printer(stderr) if show else None,
+    if options.stack is not None:
+        source = f"stack {options.stack}"
+    else:
+        source = "stdin" if state == "-" else f"file {state}"
+    try:
+        settings = resolve_settings(api_url=api_url)
+        api_url = settings.api_url
+        export, source = read_export(
+            state=state, stack=options.stack, cwd=options.root, stdin_text=stdin.read
         )
+        resources = media_resources(export)
+        show = len(resources) > PROGRESS_THRESHOLD and stderr.isatty()
+        with MediaClient.from_settings(
+            settings, read_timeout=read_timeout, retries=retries
+        ) as client:
+            report = check_drift(
+                resources, client, options, source=source,
+                progress=_progress_printer(stderr) if show else None,
+            )
+    except PlivoMediaError as err:
+        if as_json:
+            failed = DriftReport(
+                resources=[], options=options, source=source, api_url=api_url,
+                generated_at=_now(), error=str(err),
+            )
+            stdout.write(json.dumps(failed.to_json(), indent=2) + "\n")
+        raise
     if as_json:
         stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
     else:

@@ -34,7 +34,6 @@ from plivo_media_provider.client import (
 )
 from plivo_media_provider.content import sha256_bytes
 from plivo_media_provider.emulator import Emulator
-from plivo_media_provider.settings import Settings
 from tests.conftest import AUTH_ID, AUTH_TOKEN, provider_env
 from tests.support.engine import Engine, ProviderProcess
 from tests.support.files import png_bytes, write
@@ -234,7 +233,8 @@ def test_the_json_document_follows_the_documented_schema(
     report = result.doc
 
     assert list(report) == ["schema", "generated_at", "source", "stack", "api_url", "options",
-                            "summary", "resources"]
+                            "summary", "resources", "error"]
+    assert report["error"] is None
     assert report["schema"] == "plivo-media-drift/1"
     assert parse_upload_time(report["generated_at"])
     assert report["source"].startswith("file ") and report["stack"] is None
@@ -463,7 +463,7 @@ def test_refused_credentials_fail_the_run_once_without_printing_the_token(
     state = state_file(stack_export(deploy("logo").entry()))
     monkeypatch.setenv("PLIVO_AUTH_TOKEN", "wrong-token-value")
 
-    result = run("drift", "--state", state, "--json")
+    result = run("drift", "--state", state)
 
     assert result.code == EXIT_ERROR and result.out == ""
     assert result.err.startswith("Error: Plivo refused the credentials")
@@ -762,6 +762,7 @@ class _Terminal(io.StringIO):
 
 def test_progress_is_shown_on_a_terminal_for_many_resources(
     emulator: Emulator, client: MediaClient, tmp_path: Path, state_file: Callable[..., str],
+    creds: None,
 ) -> None:
     data = png_bytes(seed=6)
     path = write(tmp_path / "a.png", data)
@@ -771,7 +772,7 @@ def test_progress_is_shown_on_a_terminal_for_many_resources(
     stderr, stdout = _Terminal(), io.StringIO()
 
     code = drift.run_drift(
-        settings=Settings(AUTH_ID, AUTH_TOKEN, emulator.url), options=drift.DriftOptions(),
+        api_url=None, options=drift.DriftOptions(),
         state=state_file(stack_export(*entries)), as_json=False, stdin=io.StringIO(),
         stdout=stdout, stderr=stderr,
     )
@@ -814,3 +815,28 @@ def test_the_ci_drift_example_deployed_from_its_folder_is_checked_with_root(
     assert synced.code == EXIT_OK and synced.entry("offer")["path"] == "media/offer.txt"
     assert drifted.code == EXIT_DRIFT
     assert drifted.entry("offer")["status"] == "missing_remote"
+
+
+@pytest.mark.parametrize("failure", ["bad-state", "no-credentials", "refused"])
+def test_with_json_a_failed_run_still_prints_a_parseable_document(
+    failure: str, deploy: Callable[..., Deployed], creds: None, run: Callable[..., Run],
+    state_file: Callable[..., str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    state = state_file(stack_export(deploy("logo").entry()))
+    if failure == "bad-state":
+        Path(state).write_text("{")
+    elif failure == "no-credentials":
+        monkeypatch.delenv("PLIVO_AUTH_TOKEN")
+    else:
+        monkeypatch.setenv("PLIVO_AUTH_TOKEN", "wrong-token-value")
+
+    result = run("drift", "--state", state, "--json")
+
+    assert result.code == EXIT_ERROR
+    report = result.doc
+    assert report["schema"] == "plivo-media-drift/1"
+    assert report["resources"] == []
+    assert report["summary"]["exit_code"] == EXIT_ERROR and report["summary"]["total"] == 0
+    assert report["source"] == f"file {state}"
+    assert report["error"] and result.err.strip() == f"Error: {report['error']}"
+    assert "wrong-token-value" not in result.out
