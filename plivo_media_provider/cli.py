@@ -190,16 +190,19 @@ def _add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
             "emulator. Needs the Pulumi CLI; installs it when it is missing and a network is."
         ),
     )
-    sub.add_argument("--project-dir", type=Path, help="the repository checkout (default: found)")
+    sub.add_argument("--project-dir", help="the repository checkout (default: found)")
     sub.add_argument("--port", type=int, default=8099,
                      help="emulator port (default 8099; a free one if taken)")
     sub.set_defaults(handler=_run_demo)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .demo import run_demo
 
-    outcome = run_demo(project_dir=args.project_dir, port=args.port)
+    project_dir = Path(args.project_dir) if args.project_dir else None
+    outcome = run_demo(project_dir=project_dir, port=args.port)
     return EXIT_OK if outcome.converged else EXIT_ERROR
 
 

@@ -1,0 +1,318 @@
+"""``plivo-media demo``: deploy the root project to a local emulator, in one command.
+
+The steps, each callable on its own so tests can run whatever a machine allows:
+
+1. :func:`find_project` finds the root project (``Pulumi.yaml`` named ``plivo-media-demo``).
+2. :func:`ensure_pulumi_cli` finds the Pulumi CLI, or installs it with the Automation API's
+   own installer; offline, it raises ConfigurationError saying how to install it.
+3. :func:`start_emulator` serves the Media API emulator in this process, keeping media in
+   the project's git-ignored ``.emulator-data/``.
+4. :func:`backend_env` prepares a local file backend in the git-ignored ``.pulumi-demo/``
+   and the environment every Pulumi command of the demo gets.
+5. :func:`select_stack` creates or selects the stack ``dev`` and points its ``plivo:*``
+   config at the emulator (:func:`demo_config`).
+6. :func:`deploy` runs ``pulumi up --refresh``; :func:`format_table` prints the media URLs;
+   a second, plain ``up`` must change nothing (:func:`changes`).
+
+:func:`run_demo` runs them in order and always stops the emulator.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pulumi import automation as auto
+from pulumi.automation.errors import InvalidVersionError
+
+from .emulator import DEFAULT_AUTH_ID, DEFAULT_AUTH_TOKEN, Emulator
+from .errors import ConfigurationError, PlivoMediaError
+
+PROJECT_NAME = "plivo-media-demo"
+STACK = "dev"
+BACKEND_DIR = ".pulumi-demo"
+EMULATOR_DIR = ".emulator-data"
+DEFAULT_PORT = 8099
+PASSPHRASE = "plivo-media-demo"
+"""Encrypts the demo stack's secrets. It is public on purpose: the only secret in that
+git-ignored local state is the emulator's public demo token."""
+
+INSTALL_HELP = (
+    "Install it with `curl -fsSL https://get.pulumi.com | sh` (or see "
+    "https://www.pulumi.com/docs/install/), make sure `pulumi` is on PATH, then run "
+    "`plivo-media demo` again."
+)
+
+Print = Callable[[str], None]
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def _say_error(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+# -- 1. the project ------------------------------------------------------------------------
+
+
+def _project_name(folder: Path) -> str | None:
+    try:
+        text = (folder / "Pulumi.yaml").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    match = re.search(r"^name:\s*['\"]?([^'\"\s#]+)", text, re.MULTILINE)
+    return match.group(1) if match else None
+
+
+def find_project(start: Path | None = None) -> Path:
+    """The folder of the ``plivo-media-demo`` project: ``start`` (default: the working
+    directory) or a parent of it, else the checkout this package was installed from."""
+    here = (start or Path.cwd()).resolve()
+    checkout = Path(__file__).resolve().parent.parent
+    for folder in (here, *here.parents, checkout):
+        if _project_name(folder) == PROJECT_NAME:
+            return folder
+    raise ConfigurationError(
+        f"No {PROJECT_NAME} project (a Pulumi.yaml named {PROJECT_NAME}) in {here} or its "
+        "parents; run `plivo-media demo` inside the repository checkout, or pass "
+        "--project-dir with its path."
+    )
+
+
+# -- 2. the Pulumi CLI ---------------------------------------------------------------------
+
+
+def _command(root: str | None) -> auto.PulumiCommand:
+    try:
+        return auto.PulumiCommand(root=root)
+    except (InvalidVersionError, OSError, subprocess.SubprocessError) as exc:
+        where = root or "PATH"
+        raise ConfigurationError(
+            f"The Pulumi CLI on {where} does not work with this Pulumi SDK "
+            f"({type(exc).__name__}: {exc}). {INSTALL_HELP}"
+        ) from None
+
+
+def ensure_pulumi_cli(say: Print = _say) -> auto.PulumiCommand:
+    """The Pulumi CLI on PATH, or in ``~/.pulumi/bin``, or installed by the Automation API.
+
+    Raises ConfigurationError, naming the reason and how to install the CLI, when none is
+    found and the installer fails (offline, say).
+    """
+    if shutil.which("pulumi"):
+        return _command(None)
+    home_install = Path.home() / ".pulumi"
+    if (home_install / "bin" / "pulumi").is_file():
+        return _command(str(home_install))
+    say("The Pulumi CLI is not on PATH; installing it with Pulumi's Automation API installer…")
+    try:
+        return auto.PulumiCommand.install()
+    except (OSError, subprocess.SubprocessError, InvalidVersionError) as exc:
+        raise ConfigurationError(
+            "The Pulumi CLI is not on PATH and could not be installed automatically "
+            f"({type(exc).__name__}: {exc}; this machine may be offline). {INSTALL_HELP}"
+        ) from None
+
+
+# -- 3. the emulator -----------------------------------------------------------------------
+
+
+def start_emulator(
+    data_dir: Path, port: int = DEFAULT_PORT, say: Print = _say
+) -> Emulator:
+    """Start the emulator on ``port`` (or any free port if that one is taken), keeping
+    media in ``data_dir``. The caller must ``stop()`` it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    emulator = Emulator(port=port, data_dir=data_dir)
+    try:
+        return emulator.start()
+    except OSError:
+        if port == 0:
+            raise
+        say(f"Port {port} is taken; the emulator takes a free port instead.")
+        return Emulator(port=0, data_dir=data_dir).start()
+
+
+# -- 4. the backend ------------------------------------------------------------------------
+
+
+def backend_env(project_dir: Path) -> dict[str, str]:
+    """Create ``.pulumi-demo/`` and return the environment for the demo's Pulumi commands.
+
+    The program and the dynamic provider run with this interpreter: its folder goes first
+    on PATH, where Pulumi looks for ``python3``, so no virtualenv needs activating.
+    """
+    backend = project_dir / BACKEND_DIR
+    backend.mkdir(parents=True, exist_ok=True)
+    interpreter_dir = str(Path(sys.executable).parent)
+    return {
+        "PULUMI_BACKEND_URL": backend.resolve().as_uri(),
+        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_PYTHON_CMD": sys.executable,
+        "PATH": os.pathsep.join(p for p in (interpreter_dir, os.environ.get("PATH")) if p),
+    }
+
+
+# -- 5. the stack --------------------------------------------------------------------------
+
+
+def demo_config(api_url: str) -> dict[str, auto.ConfigValue]:
+    """Stack config pointing the provider at the emulator; the token is stored as a secret."""
+    return {
+        "plivo:apiUrl": auto.ConfigValue(api_url),
+        "plivo:authId": auto.ConfigValue(DEFAULT_AUTH_ID),
+        "plivo:authToken": auto.ConfigValue(DEFAULT_AUTH_TOKEN, secret=True),
+    }
+
+
+def select_stack(
+    project_dir: Path,
+    env: Mapping[str, str],
+    command: auto.PulumiCommand,
+    api_url: str,
+    stack_name: str = STACK,
+) -> auto.Stack:
+    """Create or select ``stack_name`` of the project and configure it for ``api_url``."""
+    options = auto.LocalWorkspaceOptions(env_vars=dict(env), pulumi_command=command)
+    stack = auto.create_or_select_stack(stack_name, work_dir=str(project_dir), opts=options)
+    stack.set_all_config(demo_config(api_url))
+    return stack
+
+
+# -- 6. up, the table, and the second up ---------------------------------------------------
+
+
+def deploy(stack: auto.Stack, say: Print = _say, *, refresh: bool = True) -> auto.UpResult:
+    """``pulumi up --yes``, its output streamed. With ``refresh`` (``--refresh``), media the
+    emulator has expired since the last run (6 hours after upload) is uploaded again
+    instead of being trusted from state."""
+    return stack.up(refresh=refresh, on_output=say, on_error=_say_error)
+
+
+def _counts(summary: auto.UpdateSummary) -> dict[str, int]:
+    # Keys may arrive as OpType members (a str Enum) or as plain strings.
+    return {
+        (op.value if isinstance(op, Enum) else str(op)): int(n)
+        for op, n in (summary.resource_changes or {}).items()
+    }
+
+
+def changes(summary: auto.UpdateSummary) -> dict[str, int]:
+    """The operations of an update other than ``same``: empty means nothing changed."""
+    return {op: n for op, n in sorted(_counts(summary).items()) if op != "same" and n}
+
+
+def _output(result: auto.UpResult, name: str) -> dict[str, str]:
+    found = result.outputs.get(name)
+    value: Any = found.value if found is not None else None
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def format_table(urls: Mapping[str, str], ids: Mapping[str, str]) -> str:
+    """Logical name, media id and URL, one row per media file, sorted by name."""
+    rows = [("FILE", "MEDIA ID", "URL")] + [
+        (name, ids.get(name, ""), url) for name, url in sorted(urls.items())
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    return "\n".join(
+        f"{name:<{widths[0]}}  {media_id:<{widths[1]}}  {url}" for name, media_id, url in rows
+    )
+
+
+# -- all of it -----------------------------------------------------------------------------
+
+
+@dataclass
+class DemoOutcome:
+    """What the demo did: the media URLs and ids, and the second ``up``'s changes."""
+
+    urls: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)
+    first_changes: dict[str, int] = field(default_factory=dict)
+    second_changes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def converged(self) -> bool:
+        """True when the second ``up`` changed nothing."""
+        return not self.second_changes
+
+
+def _failure(what: str, exc: auto.CommandError) -> PlivoMediaError:
+    """One line for a failed Pulumi command: its exit code and last line of stderr."""
+    text = str(exc)
+    code = re.search(r"code: (-?\d+)", text)
+    stderr = text.split(" stderr: ", 1)[1] if " stderr: " in text else ""
+    last = next((line.strip() for line in reversed(stderr.splitlines()) if line.strip()), "")
+    if isinstance(exc, auto.ConcurrentUpdateError):
+        return PlivoMediaError(
+            f"{what} failed: another update of the demo stack holds its lock. If none is "
+            f"running (an earlier run was interrupted), delete {BACKEND_DIR}/.pulumi/locks "
+            "and run `plivo-media demo` again."
+        )
+    return PlivoMediaError(
+        f"{what} failed (exit code {code.group(1) if code else 'unknown'})"
+        + (f": {last}" if last else "")
+        + "; the output above says more."
+    )
+
+
+def _up(stack: auto.Stack, say: Print, *, refresh: bool) -> auto.UpResult:
+    try:
+        return deploy(stack, say, refresh=refresh)
+    except auto.CommandError as exc:
+        raise _failure("`pulumi up`", exc) from None
+
+
+def run_demo(
+    project_dir: Path | None = None, port: int = DEFAULT_PORT, say: Print = _say
+) -> DemoOutcome:
+    """Deploy the root project to a fresh in-process emulator, twice; stop the emulator."""
+    project = find_project(project_dir) if project_dir is None else project_dir.resolve()
+    if _project_name(project) is None:
+        raise ConfigurationError(
+            f"{project} has no Pulumi.yaml; pass --project-dir with the repository checkout."
+        )
+    command = ensure_pulumi_cli(say)
+    say(f"Pulumi CLI {command.version or '(version unknown)'}: {command.command}")
+    emulator = start_emulator(project / EMULATOR_DIR, port, say)
+    try:
+        say(f"Plivo Media API emulator on {emulator.url}; media kept in {EMULATOR_DIR}/")
+        env = backend_env(project)
+        say(f"State in {BACKEND_DIR}/ ({env['PULUMI_BACKEND_URL']}), stack {STACK!r}")
+        try:
+            stack = select_stack(project, env, command, emulator.url)
+        except auto.CommandError as exc:
+            raise _failure(f"Creating or configuring the {STACK!r} stack", exc) from None
+        say("Running `pulumi up`…")
+        first = _up(stack, say, refresh=True)
+        outcome = DemoOutcome(
+            urls=_output(first, "media_urls"),
+            ids=_output(first, "media_ids"),
+            first_changes=changes(first.summary),
+        )
+        say("\nMedia URLs (stack outputs media_urls and media_ids):\n")
+        say(format_table(outcome.urls, outcome.ids))
+        say("\nRunning `pulumi up` again: nothing should change…")
+        second = _up(stack, say, refresh=False)
+        outcome.second_changes = changes(second.summary)
+        same = _counts(second.summary).get("same", 0)
+        if outcome.converged:
+            say(f"Second `pulumi up`: no changes ({same} resources unchanged).")
+        else:
+            say(f"Second `pulumi up` changed {outcome.second_changes}; it should not have.")
+        return outcome
+    finally:
+        emulator.stop()
+        say("Emulator stopped. Run `plivo-media demo` again at any time: it picks up the "
+            "same state and media.")

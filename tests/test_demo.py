@@ -1,0 +1,338 @@
+"""``plivo-media demo``: each step this machine can run, and the whole demo where Pulumi is.
+
+Without the Pulumi CLI (this sandbox, offline) the steps up to the CLI are covered: finding
+the project, the emulator's start and stop, the backend and stack config, the table, the
+change check, and the "no Pulumi CLI" path. The installer, the one step that needs the
+network, is replaced at its seam (``PulumiCommand.install``); PATH and HOME are real.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import urllib.error
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from pulumi import automation as auto
+from pulumi.automation.errors import InvalidVersionError
+from pulumi.automation.events import OpType
+from pytest_mock import MockerFixture
+
+import plivo_media_provider
+from plivo_media_provider import demo
+from plivo_media_provider.cli import EXIT_ERROR, main
+from plivo_media_provider.client import MediaClient, UploadFile
+from plivo_media_provider.emulator import DEFAULT_AUTH_ID, DEFAULT_AUTH_TOKEN
+from plivo_media_provider.errors import ConfigurationError, TransportError
+from tests.support import files
+
+REPO = Path(__file__).resolve().parents[1]
+POSIX_ONLY = pytest.mark.skipif(os.name != "posix", reason="fake CLI is a shell script")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the root project: its Pulumi.yaml and the campaign program with assets."""
+    root = tmp_path / "checkout"
+    root.mkdir()
+    shutil.copy(REPO / "Pulumi.yaml", root / "Pulumi.yaml")
+    shutil.copytree(REPO / "examples" / "campaign", root / "examples" / "campaign")
+    return root
+
+
+@pytest.fixture
+def no_pulumi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """PATH and HOME where no Pulumi CLI is installed; returns the (empty) bin folder."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return bin_dir
+
+
+def fake_cli(folder: Path, version: str) -> Path:
+    """A ``pulumi`` that answers ``pulumi version`` with ``version``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "pulumi"
+    script.write_text(f"#!/bin/sh\necho {version}\n")
+    script.chmod(0o755)
+    return script
+
+
+# -- 1. the project ----------------------------------------------------------------------
+
+
+def test_the_project_is_found_from_a_folder_inside_it() -> None:
+    assert demo.find_project(REPO / "examples" / "folder" / "media") == REPO
+
+
+def test_outside_any_checkout_the_installed_checkout_is_used(tmp_path: Path) -> None:
+    checkout = Path(plivo_media_provider.__file__).resolve().parents[1]
+    if not (checkout / "Pulumi.yaml").is_file():
+        pytest.skip("the package is not installed from a checkout (pip install -e .)")
+
+    assert demo.find_project(tmp_path) == checkout
+
+
+def test_no_project_anywhere_says_where_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(demo, "__file__", str(tmp_path / "site" / "pkg" / "demo.py"))
+
+    with pytest.raises(ConfigurationError) as caught:
+        demo.find_project(tmp_path)
+
+    assert f"No plivo-media-demo project (a Pulumi.yaml named plivo-media-demo) in {tmp_path}" \
+        in str(caught.value)
+    assert "--project-dir" in str(caught.value)
+
+
+def test_a_project_dir_without_pulumi_yaml_is_refused_before_anything_starts(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ConfigurationError, match=r"has no Pulumi\.yaml"):
+        demo.run_demo(project_dir=tmp_path)
+
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- 2. the Pulumi CLI -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        pytest.param(urllib.error.URLError("[Errno -2] Name or service not known"), id="offline"),
+        pytest.param(subprocess.CalledProcessError(1, ["install.sh"]), id="installer-failed"),
+        pytest.param(InvalidVersionError("Could not parse the Pulumi CLI version."),
+                     id="unusable-download"),
+    ],
+)
+def test_without_the_cli_and_its_installer_the_demo_says_how_to_install_and_exits_1(
+    failure: Exception,
+    no_pulumi: Path,
+    project: Path,
+    mocker: MockerFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    install = mocker.patch.object(auto.PulumiCommand, "install", side_effect=failure)
+
+    code = main(["demo", "--project-dir", str(project)])
+
+    assert code == EXIT_ERROR
+    install.assert_called_once_with()
+    captured = capsys.readouterr()
+    assert "installing it with Pulumi's Automation API installer" in captured.out
+    assert captured.err.startswith(
+        "Error: The Pulumi CLI is not on PATH and could not be installed automatically ("
+        f"{type(failure).__name__}: "
+    )
+    assert "curl -fsSL https://get.pulumi.com | sh" in captured.err
+    assert "https://www.pulumi.com/docs/install/" in captured.err
+    assert "Traceback" not in captured.err
+    assert captured.err.count("\n") == 1
+    assert not (project / demo.EMULATOR_DIR).exists()
+    assert not (project / demo.BACKEND_DIR).exists()
+
+
+@POSIX_ONLY
+def test_a_cli_on_path_is_used_and_nothing_is_installed(
+    no_pulumi: Path, mocker: MockerFixture
+) -> None:
+    fake_cli(no_pulumi, "v3.200.0")
+    install = mocker.patch.object(auto.PulumiCommand, "install")
+
+    command = demo.ensure_pulumi_cli(say=pytest.fail)
+
+    assert command.command == "pulumi"
+    assert str(command.version) == "3.200.0"
+    install.assert_not_called()
+
+
+@POSIX_ONLY
+def test_a_cli_installed_in_home_but_not_on_path_is_used(
+    no_pulumi: Path, mocker: MockerFixture
+) -> None:
+    script = fake_cli(Path(os.environ["HOME"]) / ".pulumi" / "bin", "v3.201.0")
+    install = mocker.patch.object(auto.PulumiCommand, "install")
+
+    command = demo.ensure_pulumi_cli(say=pytest.fail)
+
+    assert command.command == str(script)
+    install.assert_not_called()
+
+
+@POSIX_ONLY
+def test_a_cli_too_old_for_the_sdk_is_refused_with_how_to_install(no_pulumi: Path) -> None:
+    fake_cli(no_pulumi, "v3.0.1")
+
+    with pytest.raises(ConfigurationError) as caught:
+        demo.ensure_pulumi_cli()
+
+    assert "does not work with this Pulumi SDK" in str(caught.value)
+    assert "Minimum version requirement failed" in str(caught.value)
+    assert "get.pulumi.com" in str(caught.value)
+
+
+# -- 3. the emulator ---------------------------------------------------------------------
+
+
+def demo_client(url: str) -> MediaClient:
+    return MediaClient(DEFAULT_AUTH_ID, DEFAULT_AUTH_TOKEN, url, retries=0, read_timeout=5.0)
+
+
+def test_the_emulator_keeps_media_in_its_data_dir_across_restarts(tmp_path: Path) -> None:
+    data_dir = tmp_path / demo.EMULATOR_DIR
+    emulator = demo.start_emulator(data_dir, port=0, say=pytest.fail)
+    try:
+        with demo_client(emulator.url) as client:
+            uploaded = client.upload_one(UploadFile("logo.png", files.png_bytes(), "image/png"))
+    finally:
+        emulator.stop()
+    assert data_dir.is_dir() and any(data_dir.iterdir())
+
+    restarted = demo.start_emulator(data_dir, port=0, say=pytest.fail)
+    try:
+        with demo_client(restarted.url) as client:
+            assert client.get(uploaded.media_id).size == uploaded.size
+    finally:
+        restarted.stop()
+
+
+def test_a_stopped_emulator_answers_no_more(tmp_path: Path) -> None:
+    emulator = demo.start_emulator(tmp_path / "data", port=0)
+    url = emulator.url
+    emulator.stop()
+
+    with demo_client(url) as client, pytest.raises(TransportError):
+        client.list_page(limit=1, offset=0)
+
+
+def test_a_taken_port_falls_back_to_a_free_one(tmp_path: Path) -> None:
+    said: list[str] = []
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        emulator = demo.start_emulator(tmp_path / "data", port=port, say=said.append)
+        try:
+            assert emulator.port != port
+            with demo_client(emulator.url) as client:
+                assert client.list_page(limit=1, offset=0).objects == ()
+        finally:
+            emulator.stop()
+
+    assert said == [f"Port {port} is taken; the emulator takes a free port instead."]
+
+
+# -- 4./5. the backend and the stack config ------------------------------------------------
+
+
+def test_the_backend_is_a_local_folder_and_the_program_runs_with_this_python(
+    project: Path,
+) -> None:
+    env = demo.backend_env(project)
+
+    backend = project / demo.BACKEND_DIR
+    assert backend.is_dir()
+    assert env["PULUMI_BACKEND_URL"] == backend.resolve().as_uri()
+    assert env["PULUMI_BACKEND_URL"].startswith("file:///")
+    assert env["PULUMI_CONFIG_PASSPHRASE"] == demo.PASSPHRASE
+    assert env["PULUMI_PYTHON_CMD"] == sys.executable
+    assert env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
+    assert shutil.which("python3", path=env["PATH"]) or shutil.which("python", path=env["PATH"])
+
+
+def test_the_backend_and_emulator_folders_are_ignored_by_git() -> None:
+    inside = [f"{demo.BACKEND_DIR}/.pulumi/stacks/x.json", f"{demo.EMULATOR_DIR}/media.db",
+              "Pulumi.dev.yaml"]
+    ignored = subprocess.run(
+        ["git", "check-ignore", *inside], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    if ignored.returncode == 128:
+        pytest.skip("not a git checkout")
+
+    assert ignored.stdout.split() == inside
+
+
+def test_the_stack_config_points_at_the_emulator_with_the_token_as_a_secret() -> None:
+    config = demo.demo_config("http://127.0.0.1:8099")
+
+    assert {k: (v.value, v.secret) for k, v in config.items()} == {
+        "plivo:apiUrl": ("http://127.0.0.1:8099", False),
+        "plivo:authId": (DEFAULT_AUTH_ID, False),
+        "plivo:authToken": (DEFAULT_AUTH_TOKEN, True),
+    }
+
+
+# -- 6. the table and the change check -----------------------------------------------------
+
+
+def summary(changes: dict[str, int] | dict[OpType, int]) -> auto.UpdateSummary:
+    return auto.UpdateSummary(
+        kind="update", start_time=datetime.now(timezone.utc), message="", environment={},
+        config={}, result="succeeded", resource_changes=changes,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        pytest.param({"same": 7}, {}, id="all-same"),
+        pytest.param({OpType.SAME: 7}, {}, id="op-type-keys"),
+        pytest.param({"same": 6, "replace": 1}, {"replace": 1}, id="one-replace"),
+        pytest.param({"create": 7}, {"create": 7}, id="first-up"),
+        pytest.param({"same": 7, "update": 0}, {}, id="zero-counts-ignored"),
+        pytest.param({}, {}, id="empty"),
+    ],
+)
+def test_changes_are_every_operation_but_same(
+    counts: dict[str, int], expected: dict[str, int]
+) -> None:
+    assert demo.changes(summary(counts)) == expected
+
+
+def test_the_table_lists_each_file_with_its_id_and_url_aligned() -> None:
+    table = demo.format_table(
+        {"menu.pdf": "http://h/m/2", "images/logo.png": "http://h/m/1"},
+        {"menu.pdf": "2", "images/logo.png": "1"},
+    )
+
+    assert table.splitlines() == [
+        "FILE             MEDIA ID  URL",
+        "images/logo.png  1         http://h/m/1",
+        "menu.pdf         2         http://h/m/2",
+    ]
+
+
+# -- the whole demo, where the Pulumi CLI exists -------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("pulumi") is None, reason="pulumi CLI not on PATH")
+def test_the_demo_deploys_the_campaign_and_a_second_up_changes_nothing(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outcome = demo.run_demo(project_dir=project, port=0)
+
+    logical = {"contact.vcf", "images/banner.jpg", "images/logo.png", "images/spinner.gif",
+               "menu.pdf"}
+    assert set(outcome.urls) == logical
+    assert set(outcome.ids) == logical
+    assert outcome.first_changes.get("create") == 7  # the component and five files, + stack
+    assert outcome.converged, outcome.second_changes
+    assert all(outcome.ids[name] in url for name, url in outcome.urls.items())
+    out = capsys.readouterr().out
+    assert "Second `pulumi up`: no changes" in out
+    assert DEFAULT_AUTH_TOKEN not in out
+    assert (project / demo.BACKEND_DIR).is_dir()
+
+    again = demo.run_demo(project_dir=project, port=0)
+
+    assert again.ids == outcome.ids  # the emulator's data and the state were both kept
+    assert again.converged
