@@ -9,10 +9,12 @@ upload time, when a problem must stop the upload.
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import os
 import stat
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from .errors import ContentError
 
@@ -94,6 +96,12 @@ def _text_type_for(path: str) -> str:
     return declared if declared in TEXT_TYPES else "text/plain"
 
 
+def _shown(path: str) -> str:
+    """``path`` for a message: as is, or quoted and escaped if it holds control characters,
+    so every message stays on one line."""
+    return path if path.isprintable() else repr(path)
+
+
 def describe_size(size: int) -> str:
     return f"{size:,} bytes"
 
@@ -105,6 +113,7 @@ def inspect_file(path: str, content_type: str | None = None) -> Inspection:
     followed: a link to a regular file is inspected as that file's content.
     """
     problems: list[Problem] = []
+    shown = _shown(path)
     if content_type is not None and content_type not in ALLOWED_CONTENT_TYPES:
         problems.append(
             Problem(
@@ -113,32 +122,36 @@ def inspect_file(path: str, content_type: str | None = None) -> Inspection:
                 f"use one of {', '.join(ALLOWED_CONTENT_TYPES)}, or leave it unset to detect it.",
             )
         )
+    if "\x00" in path:
+        problems.append(Problem("path", f"{shown}: contains a NUL character, which no file "
+                                        "path can hold; fix the path."))
+        return Inspection(path, problems=tuple(problems))
     try:
         info = os.stat(path)
     except FileNotFoundError:
         problems.append(
-            Problem("path", f"{path}: no such file; check the path (relative paths are "
+            Problem("path", f"{shown}: no such file; check the path (relative paths are "
                             f"resolved from {os.getcwd()}).")
         )
         return Inspection(path, problems=tuple(problems))
     except OSError as exc:
-        problems.append(Problem("path", f"{path}: cannot be read ({exc.strerror}); fix its "
+        problems.append(Problem("path", f"{shown}: cannot be read ({exc.strerror}); fix its "
                                         "permissions or point path at a readable file."))
         return Inspection(path, problems=tuple(problems))
     if not stat.S_ISREG(info.st_mode):
         kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        problems.append(Problem("path", f"{path}: is {kind}; path must name one regular file "
+        problems.append(Problem("path", f"{shown}: is {kind}; path must name one regular file "
                                         "(use MediaAssets for a folder)."))
         return Inspection(path, problems=tuple(problems))
     if info.st_size == 0:
-        problems.append(Problem("path", f"{path}: is empty (0 bytes); Plivo refuses empty media, "
+        problems.append(Problem("path", f"{shown}: is empty (0 bytes); Plivo refuses empty media, "
                                         "so give it content or remove it."))
         return Inspection(path, size=0, problems=tuple(problems))
     if info.st_size > MAX_FILE_BYTES:
         problems.append(
             Problem(
                 "path",
-                f"{path}: is {describe_size(info.st_size)}, over Plivo's limit of "
+                f"{shown}: is {describe_size(info.st_size)}, over Plivo's limit of "
                 f"{describe_size(MAX_FILE_BYTES)} (2 MB) per file; compress or resize it.",
             )
         )
@@ -147,7 +160,7 @@ def inspect_file(path: str, content_type: str | None = None) -> Inspection:
     try:
         size, digest, head, is_text = _scan(path)
     except OSError as exc:
-        problems.append(Problem("path", f"{path}: cannot be read ({exc.strerror}); fix its "
+        problems.append(Problem("path", f"{shown}: cannot be read ({exc.strerror}); fix its "
                                         "permissions or point path at a readable file."))
         return Inspection(path, problems=tuple(problems))
 
@@ -163,7 +176,7 @@ def _scan(path: str) -> tuple[int, str, bytes, bool]:
     head = b""
     size = 0
     is_text = True
-    with open(path, "rb") as stream:
+    with _open_regular(path) as stream:
         while chunk := stream.read(_CHUNK):
             if not head:
                 head = chunk[:64]
@@ -190,11 +203,12 @@ def _resolve_type(
 ) -> str | None:
     extension = os.path.splitext(path)[1].lower()
     declared = EXTENSION_TYPES.get(extension)
+    shown = _shown(path)
     if detected is None:
         problems.append(
             Problem(
                 "path",
-                f"{path}: content is not a type Plivo accepts (none of JPEG, PNG, GIF, MP4, "
+                f"{shown}: content is not a type Plivo accepts (none of JPEG, PNG, GIF, MP4, "
                 "PDF, or UTF-8 text); convert it to one of those.",
             )
         )
@@ -203,7 +217,7 @@ def _resolve_type(
         problems.append(
             Problem(
                 "path",
-                f"{path}: the extension {extension!r} says {declared} but the content is "
+                f"{shown}: the extension {extension!r} says {declared} but the content is "
                 f"{detected}; rename the file or fix its content.",
             )
         )
@@ -213,7 +227,7 @@ def _resolve_type(
             problems.append(
                 Problem(
                     "content_type",
-                    f"content_type {explicit!r} does not match the content of {path}, which is "
+                    f"content_type {explicit!r} does not match the content of {shown}, which is "
                     f"{detected}; set content_type to {detected!r} or leave it unset.",
                 )
             )
@@ -229,6 +243,24 @@ def _compatible(claimed: str, detected: str) -> bool:
     return claimed == detected or (claimed in TEXT_TYPES and detected in TEXT_TYPES)
 
 
+def _open_regular(path: str) -> BinaryIO:
+    """Open ``path`` for reading if it is a regular file; never block on a FIFO.
+
+    The file may have been swapped since it was inspected. ``O_NONBLOCK`` keeps ``open``
+    from waiting for a FIFO's writer, and ``fstat`` on the opened descriptor refuses
+    anything but a regular file with an OSError.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    descriptor = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -239,22 +271,24 @@ def read_verified(path: str, expected_sha256: str) -> bytes:
     Raises ContentError if the file is unreadable, over the limit, or changed since it was
     checked; in that case nothing should be uploaded.
     """
+    shown = _shown(path)
     try:
-        with open(path, "rb") as stream:
+        with _open_regular(path) as stream:
             data = stream.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
         raise ContentError(
-            f"{path}: cannot be read ({exc.strerror}); nothing was uploaded."
+            f"{shown}: cannot be read ({reason}); nothing was uploaded."
         ) from exc
     if len(data) > MAX_FILE_BYTES:
         raise ContentError(
-            f"{path}: grew past Plivo's limit of {describe_size(MAX_FILE_BYTES)} after it was "
+            f"{shown}: grew past Plivo's limit of {describe_size(MAX_FILE_BYTES)} after it was "
             "checked; nothing was uploaded. Shrink it and run again."
         )
     actual = sha256_bytes(data)
     if actual != expected_sha256:
         raise ContentError(
-            f"{path}: changed after it was checked (sha256 {actual[:12]}… instead of "
+            f"{shown}: changed after it was checked (sha256 {actual[:12]}… instead of "
             f"{expected_sha256[:12]}…); nothing was uploaded. Run again once the file is stable."
         )
     return data
