@@ -148,7 +148,13 @@ class EmulatorApp:
         return _error(404, "not found", api_id)
 
     def _authenticate(self, request: Request, path: str, api_id: str) -> Response | None:
-        credentials = request.authorization
+        try:
+            credentials = request.authorization
+        except ValueError:  # Basic credentials that are not ASCII base64 of UTF-8 text
+            return _error(
+                401, "the Authorization header is malformed; use HTTP Basic auth with your "
+                "auth id and auth token", api_id, {"WWW-Authenticate": 'Basic realm="plivo"'},
+            )
         if credentials is None or credentials.type != "basic" or credentials.username is None:
             return _error(
                 401, "authentication credentials were not provided; use HTTP Basic auth "

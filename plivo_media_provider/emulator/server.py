@@ -11,10 +11,12 @@ credentials can never reach it.
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import sys
 import threading
 import traceback
+from http import HTTPStatus
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from werkzeug.exceptions import ClientDisconnected
@@ -172,6 +174,28 @@ class _Handler(WSGIRequestHandler):
         # Timeouts and malformed request lines: the client got its answer (or left), and the
         # raw request line is not worth the risk of echoing client data.
         return
+
+    def log_error(self, format: str, *args: object) -> None:  # noqa: A002 - base signature
+        # Werkzeug routes http.server's errors ("Bad request syntax ('...')") to its logger
+        # here, bypassing log_message; they quote client bytes, so they are dropped too.
+        return
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Answer http.server's own refusals (a malformed request line, oversized headers)
+        in JSON like every other error, without quoting the client's bytes."""
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "error"
+        body = json.dumps({"error": phrase.lower()}).encode()
+        self.close_connection = True
+        self.send_response(code, phrase)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
 
 
 class _Discard:
