@@ -340,7 +340,8 @@ def _state_resource(entry: Mapping[str, Any]) -> StateResource:
         if kind is int and isinstance(value, float) and value.is_integer():
             return int(value)  # The engine hands numbers back as floats.
         if not isinstance(value, kind) or isinstance(value, bool):
-            problems.append(f"{key} is {value!r} in state, not a {kind.__name__}")
+            noun = "an integer" if kind is int else "a string"
+            problems.append(f"{key} is {value!r} in state, not {noun}")
             return None
         return value
 

@@ -251,6 +251,7 @@ def test_the_json_document_follows_the_documented_schema(
     assert entry["urn"] == f"urn:pulumi:dev::demo::{TYPE}::gone"
     assert entry["expires_at"] == format_time(gone.media.upload_time + timedelta(hours=6))
     assert [r["name"] for r in report["resources"]] == ["gone", "kept"]  # state order
+    assert all(r["action"] in drift.ACTIONS for r in report["resources"])
 
 
 # -- one test per drift class -----------------------------------------------------------------
