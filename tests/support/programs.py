@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import runpy
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -101,18 +102,34 @@ class _LoopClosingExecutor(ThreadPoolExecutor):
         return super().submit(call)
 
 
-@contextlib.contextmanager
-def _event_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    """A fresh event loop for one mocked run, closed with its executor afterwards."""
-    loop = asyncio.new_event_loop()
-    loop.set_default_executor(_LoopClosingExecutor(max_workers=4))
-    asyncio.set_event_loop(loop)
-    try:
-        yield loop
-    finally:
-        loop.run_until_complete(loop.shutdown_default_executor())
-        loop.close()
-        asyncio.set_event_loop(None)
+def _in_own_thread(body: Callable[[], Any]) -> Any:
+    """Run ``body`` in a new thread with its own event loop, closed afterwards.
+
+    The runtime's context variables (root stack, config) start empty in a new thread, so
+    every run is independent, and the main thread's event loop is left alone.
+    """
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        executor = _LoopClosingExecutor(max_workers=4)
+        loop.set_default_executor(executor)
+        try:
+            outcome["value"] = body()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+            outcome["error"] = exc
+        finally:
+            executor.shutdown(wait=True)
+            loop.close()
+            asyncio.set_event_loop(None)
+
+    thread = threading.Thread(target=target, name="pulumi-mocked-program")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 @contextlib.contextmanager
@@ -139,22 +156,22 @@ def declare(
     """
     mocks = RecordingMocks()
     run = ProgramRun(resources=mocks.resources)
-    with _event_loop():
+
+    def mocked() -> None:
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
         pulumi.runtime.set_all_config({k: str(v) for k, v in (config or {}).items()})
-        try:
 
-            @pulumi_mocks.test
-            def _program() -> pulumi.Output[Any]:
-                body()
-                stack_resource = pulumi_settings.get_root_resource()
-                outputs = dict(getattr(stack_resource, "outputs", {}) or {})
-                return pulumi.Output.from_input(outputs).apply(run.exports.update)
+        @pulumi_mocks.test
+        def _program() -> pulumi.Output[Any]:
+            body()
+            stack_resource = pulumi_settings.get_root_resource()
+            outputs = dict(getattr(stack_resource, "outputs", {}) or {})
+            return pulumi.Output.from_input(outputs).apply(run.exports.update)
 
-            _program()
-            run.urns = list(pulumi_settings.get_monitor().get_registered_resources())
-        finally:
-            pulumi.runtime.set_all_config({})
+        _program()
+        run.urns = list(pulumi_settings.get_monitor().get_registered_resources())
+
+    _in_own_thread(mocked)
     return run
 
 
