@@ -278,10 +278,13 @@ def run_demo(
     project_dir: Path | None = None, port: int = DEFAULT_PORT, say: Print = _say
 ) -> DemoOutcome:
     """Deploy the root project to a fresh in-process emulator, twice; stop the emulator."""
-    project = find_project(project_dir) if project_dir is None else project_dir.resolve()
-    if _project_name(project) is None:
+    project = find_project() if project_dir is None else project_dir.resolve()
+    name = _project_name(project)
+    if name != PROJECT_NAME:
+        found = "has no Pulumi.yaml" if name is None else f"holds the project {name!r}"
         raise ConfigurationError(
-            f"{project} has no Pulumi.yaml; pass --project-dir with the repository checkout."
+            f"{project} {found}, not {PROJECT_NAME}; pass --project-dir with the repository "
+            "checkout, whose Pulumi.yaml is the demo project."
         )
     command = ensure_pulumi_cli(say)
     say(f"Pulumi CLI {command.version or '(version unknown)'}: {command.command}")

@@ -95,10 +95,21 @@ def test_no_project_anywhere_says_where_to_run(
 def test_a_project_dir_without_pulumi_yaml_is_refused_before_anything_starts(
     tmp_path: Path,
 ) -> None:
-    with pytest.raises(ConfigurationError, match=r"has no Pulumi\.yaml"):
+    with pytest.raises(ConfigurationError, match=r"has no Pulumi\.yaml, not plivo-media-demo"):
         demo.run_demo(project_dir=tmp_path)
 
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_project_dir_of_another_project_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["demo", "--project-dir", str(REPO / "examples" / "single-file")])
+
+    assert code == EXIT_ERROR
+    assert capsys.readouterr().err == (
+        f"Error: {REPO / 'examples' / 'single-file'} holds the project "
+        "'plivo-media-single-file', not plivo-media-demo; pass --project-dir with the "
+        "repository checkout, whose Pulumi.yaml is the demo project.\n"
+    )
 
 
 # -- 2. the Pulumi CLI -------------------------------------------------------------------
