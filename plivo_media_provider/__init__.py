@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from .assets import MediaAssets, MediaAssetsError
+from .assets import MediaAssets
 from .client import Media, MediaClient, MediaPage, UploadFile
 from .errors import (
     APIError,
@@ -10,11 +10,13 @@ from .errors import (
     ConfigurationError,
     ContentError,
     InvalidRequest,
+    MediaAssetsError,
     MediaNotFound,
     PlivoMediaError,
     RateLimited,
     ReconciliationError,
     ServerError,
+    StackExportError,
     TransportError,
     UploadOutcomeUnknown,
 )
@@ -40,6 +42,7 @@ __all__ = [
     "ReconciliationError",
     "ServerError",
     "Settings",
+    "StackExportError",
     "TransportError",
     "UploadFile",
     "UploadOutcomeUnknown",

@@ -35,7 +35,7 @@ from typing import Any, Union
 
 import pulumi
 
-from .errors import ContentError
+from .errors import MediaAssetsError
 from .resources import MediaFile, MediaFileArgs
 
 TYPE_TOKEN = "plivo:index:MediaAssets"
@@ -47,20 +47,6 @@ CONFIG_FIELDS = ("path", "file_name", "content_type", "adopt_media_id", "reuploa
 """Keys a file entry may have in the config form; only ``path`` is required."""
 
 _DEFAULT_INCLUDE = ("**",)
-
-
-class MediaAssetsError(ContentError, pulumi.RunError):
-    """A MediaAssets set cannot be declared; ``problems`` lists every reason, not just one.
-
-    It is a ``pulumi.RunError``, so ``pulumi preview`` shows the message without a stack.
-    """
-
-    def __init__(self, label: str, problems: Sequence[str]) -> None:
-        self.problems = tuple(problems)
-        count = len(self.problems)
-        what = "this problem" if count == 1 else f"these {count} problems"
-        lines = "\n".join(f"  - {problem}" for problem in self.problems)
-        super().__init__(f"{label} cannot be declared; fix {what}:\n{lines}")
 
 
 # -- globs ------------------------------------------------------------------------------------

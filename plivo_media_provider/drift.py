@@ -103,11 +103,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Generic, TextIO, TypeVar
 
 from .client import Media, MediaClient, format_time, parse_upload_time
-from .errors import (
-    AuthenticationError,
-    MediaNotFound,
-    PlivoMediaError,
-)
+from .errors import AuthenticationError, MediaNotFound, PlivoMediaError, StackExportError
 from .provider import UNSENT_RETENTION, parse_duration
 from .settings import DEFAULT_READ_TIMEOUT, Settings, resolve_settings
 
@@ -144,10 +140,6 @@ EXIT_ERROR = 1
 EXIT_DRIFT = 2
 
 _HASH_CHUNK = 256 * 1024
-
-
-class StackExportError(PlivoMediaError, ValueError):
-    """The Pulumi stack export could not be obtained or is not one."""
 
 
 def _now() -> datetime:

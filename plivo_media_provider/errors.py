@@ -3,6 +3,8 @@
     PlivoMediaError
     ├── ConfigurationError        settings are missing or malformed; nothing was sent
     ├── ContentError              a local file cannot be uploaded as it is
+    │   └── MediaAssetsError      a declared set of files has problems (all listed)
+    ├── StackExportError          a Pulumi stack export is missing or malformed
     ├── TransportError            no HTTP answer arrived
     │   └── UploadOutcomeUnknown  an upload was sent but its outcome is unknown
     ├── ReconciliationError       an unknown upload outcome could not be settled
@@ -19,6 +21,10 @@ Plivo's own ``error`` text and ids, never from request headers.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
 
 
 class PlivoMediaError(Exception):
@@ -38,6 +44,23 @@ class ConfigurationError(PlivoMediaError, ValueError):
 
 class ContentError(PlivoMediaError, ValueError):
     """A local file cannot be uploaded as it is (missing, too large, wrong type, changed)."""
+
+
+class MediaAssetsError(ContentError, pulumi.RunError):
+    """A MediaAssets set cannot be declared; ``problems`` lists every reason, not just one."""
+
+    # A pulumi.RunError too, so that `pulumi preview` shows the message without a stack.
+
+    def __init__(self, label: str, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        what = "this problem" if count == 1 else f"these {count} problems"
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"{label} cannot be declared; fix {what}:\n{lines}")
+
+
+class StackExportError(PlivoMediaError, ValueError):
+    """The Pulumi stack export could not be obtained or is not one."""
 
 
 class TransportError(PlivoMediaError):
@@ -117,11 +140,13 @@ __all__ = [
     "ConfigurationError",
     "ContentError",
     "InvalidRequest",
+    "MediaAssetsError",
     "MediaNotFound",
     "PlivoMediaError",
     "RateLimited",
     "ReconciliationError",
     "ServerError",
+    "StackExportError",
     "TransportError",
     "UploadOutcomeUnknown",
 ]
