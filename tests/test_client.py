@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
 import requests
 from pytest_mock import MockerFixture
 from urllib3.exceptions import NewConnectionError, ProtocolError
+from urllib3.filepost import encode_multipart_formdata
 
 from plivo_media_provider.client import (
     Media,
@@ -117,3 +119,37 @@ def test_repr_never_shows_the_token() -> None:
     assert "hunter2-token" not in repr(client)
     assert "hunter2-token" not in str(vars(client).get("api_url"))
     client.close()
+
+
+def test_an_upload_sends_requests_own_multipart_bytes_without_copying_the_file(
+    mocker: MockerFixture,
+) -> None:
+    """The body is what ``files=`` would build, with a Content-Length, and the file's bytes
+    object itself is one of the parts sent: 2 MB uploads hold no second copy in memory."""
+    data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64
+    upload = UploadFile('menu "v2" \u00e9.png', data, "image/png")
+    sent: list[requests.PreparedRequest] = []
+
+    def send(_session: requests.Session, request: requests.PreparedRequest,
+             **_: object) -> requests.Response:
+        sent.append(request)
+        answer = requests.Response()
+        answer.status_code = 200
+        answer._content = json.dumps({"api_id": "a", "objects": [
+            {**BASE, "size": len(data), "media_url": "https://m/1", "status": "success"}]}).encode()
+        return answer
+
+    mocker.patch.object(requests.Session, "send", send)
+    client = MediaClient("MA0123456789ABCDEFGH", "t", "http://127.0.0.1:9")
+    client.upload([upload])
+    client.close()
+    [request] = sent
+    parts = list(request.body)  # type: ignore[arg-type]
+    assert any(part is data for part in parts)
+    boundary = str(request.headers["Content-Type"]).split("boundary=", 1)[1]
+    expected, content_type = encode_multipart_formdata(
+        [("file", (upload.file_name, data, upload.content_type))], boundary=boundary)
+    assert b"".join(parts) == expected
+    assert request.headers["Content-Type"] == content_type
+    assert request.headers["Content-Length"] == str(len(expected))
+    assert "Transfer-Encoding" not in request.headers
