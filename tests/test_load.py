@@ -108,6 +108,10 @@ class EmulatorProcess:
         self.signal(how)
         try:
             code = self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
         finally:
             if self.process.stdout is not None:
                 self.process.stdout.close()
