@@ -48,6 +48,7 @@ from .errors import (
     TransportError,
     UploadOutcomeUnknown,
 )
+from .journal import UploadJournal, UploadKey
 from .settings import DEFAULT_API_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, Settings
 
 USER_AGENT = f"plivo-media-provider/{__version__}"
@@ -320,7 +321,7 @@ class MediaClient:
             media.append(Media.from_json(obj))
         return media
 
-    def upload_one(self, file: UploadFile) -> Media:
+    def upload_one(self, file: UploadFile, journal: UploadJournal | None = None) -> Media:
         """Upload one file exactly once, settling an unknown outcome instead of guessing.
 
         If the upload's outcome is unknown, look for it among the newest media: same file
@@ -328,24 +329,61 @@ class MediaClient:
         and the same sha256 once downloaded. One match is adopted; none means the upload
         never landed, so it is sent once more; several raise ReconciliationError naming them.
         After a read timeout Plivo may still be storing the upload, so an empty search is
-        repeated for up to ``reconcile_wait`` seconds before "none" is believed. If the
-        search itself fails, ReconciliationError says the upload may exist in Plivo.
+        repeated for up to ``reconcile_wait`` seconds before "none" is believed.
+
+        If the search itself fails, the attempt is noted in ``journal`` and
+        ReconciliationError says the upload may be stored. A later call with the same
+        journal first looks for media uploaded since that attempt, and adopts it.
         """
-        started = self._clock()
-        try:
-            return self.upload([file])[0]
-        except UploadOutcomeUnknown as unknown:
-            timed_out = isinstance(unknown.__cause__, requests.exceptions.Timeout)
-            matches = self._search(file, started - RECONCILE_CLOCK_SKEW, timed_out)
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
+        key = UploadKey(self.auth_id, file.file_name, len(file.content),
+                        hashlib.sha256(file.content).hexdigest())
+        earlier = journal.since(key, self._clock()) if journal is not None else None
+        found: Media | None = None
+        if earlier is not None:
+            try:
+                matches = self._search(file, earlier - RECONCILE_CLOCK_SKEW, False)
+            except ReconciliationError as err:
+                raise self._unsettled(err, key, earlier, journal) from err.__cause__
+            found = self._settle(file, matches)
+        if found is None:
+            started = earlier or self._clock()
+            try:
+                found = self.upload([file])[0]
+            except UploadOutcomeUnknown as unknown:
+                timed_out = isinstance(unknown.__cause__, requests.exceptions.Timeout)
+                try:
+                    matches = self._search(file, started - RECONCILE_CLOCK_SKEW, timed_out)
+                except ReconciliationError as err:
+                    raise self._unsettled(err, key, started, journal) from err.__cause__
+                found = self._settle(file, matches) or self.upload([file])[0]
+        if journal is not None:
+            journal.settle(key)
+        return found
+
+    @staticmethod
+    def _unsettled(
+        err: ReconciliationError, key: UploadKey, started: datetime, journal: UploadJournal | None
+    ) -> ReconciliationError:
+        """The error for an upload that may be stored; noted in the journal if there is one."""
+        if journal is not None and journal.record(key, started):
+            advice = (f"It is noted in {journal.directory}, so running again once Plivo answers "
+                      "adopts it instead of uploading it twice.")
+        else:
+            advice = ("Run again once Plivo answers; if `plivo-media ls` then shows it twice, "
+                      "the unused copy expires unsent 6 hours after its upload.")
+        return ReconciliationError(f"{err} {advice}")
+
+    @staticmethod
+    def _settle(file: UploadFile, matches: list[Media]) -> Media | None:
+        """The one media an unknown upload became, None if none, or an error if several."""
+        if len(matches) > 1:
             ids = ", ".join(m.media_id for m in matches)
             raise ReconciliationError(
-                f"The upload of {file.file_name!r} timed out and {len(matches)} identical media "
-                f"appeared since ({ids}); set adopt_media_id to the one to keep and run again."
+                f"The upload of {file.file_name!r} got no answer and {len(matches)} identical "
+                f"media appeared since ({ids}); set adopt_media_id to the one to keep and run "
+                "again."
             )
-        return self.upload([file])[0]
+        return matches[0] if matches else None
 
     def _search(self, file: UploadFile, since: datetime, timed_out: bool) -> list[Media]:
         """``find_uploads``, repeated while it finds nothing and a timed-out upload may land."""
@@ -359,9 +397,7 @@ class MediaClient:
                 why = f"HTTP {exc.status}" if isinstance(exc, APIError) else "no answer"
                 raise ReconciliationError(
                     f"The upload of {file.file_name!r} got no answer, and asking Plivo whether "
-                    f"it stored it failed too ({why}), so it may be stored; run again once "
-                    "Plivo answers, and if `plivo-media ls` then shows it twice, the unused "
-                    "copy expires unsent 6 hours after its upload."
+                    f"it stored it failed too ({why}), so it may be stored."
                 ) from exc
             remaining = deadline - time.monotonic()
             if matches or remaining <= 0:

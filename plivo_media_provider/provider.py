@@ -37,6 +37,7 @@ from pulumi.output import UNKNOWN, Unknown
 from .client import Media, MediaClient, UploadFile, format_time, parse_upload_time
 from .content import inspect_file, read_verified, sha256_bytes
 from .errors import ContentError, MediaNotFound, PlivoMediaError
+from .journal import UploadJournal
 from .settings import CONFIG_KEYS, Settings, resolve_settings
 
 PROVIDER_KEY = "__provider"
@@ -329,7 +330,7 @@ class MediaFileProvider(ResourceProvider):
         else:
             data = read_verified(str(props["path"]), expected)
             upload = UploadFile(str(props["file_name"]), data, str(props["content_type"]))
-            media = client.upload_one(upload)
+            media = client.upload_one(upload, UploadJournal())
         return CreateResult(media.media_id, {**_inputs_of(props), **_live_fields(media)})
 
     @staticmethod

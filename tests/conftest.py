@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import pytest
 
 from plivo_media_provider.client import MediaClient
 from plivo_media_provider.emulator import Emulator
+from plivo_media_provider.journal import JOURNAL_DIR_ENV
 
 AUTH_ID = "MATESTACCOUNT0000001"
 # Distinctive, so a test can scan any output for it.
@@ -18,11 +22,12 @@ AUTH_TOKEN = "tok-SECRET-7f3a9c1e5b2d4680-never-print"
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's real Plivo or Pulumi settings."""
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's real Plivo or Pulumi settings, or their upload journal."""
     for key in list(os.environ):
         if key.startswith(("PLIVO_", "PULUMI_")):
             monkeypatch.delenv(key)
+    monkeypatch.setenv(JOURNAL_DIR_ENV, str(tmp_path / "upload-journal"))
 
 
 @pytest.fixture(autouse=True)
@@ -55,5 +60,9 @@ def provider_env(emulator_url: str, **extra: str) -> dict[str, str]:
     """Environment for a provider server that reaches ``emulator_url`` with test creds."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PLIVO_", "PULUMI_"))}
     env.update(PLIVO_AUTH_ID=AUTH_ID, PLIVO_AUTH_TOKEN=AUTH_TOKEN, PLIVO_API_URL=emulator_url)
+    # Each provider server gets a journal of its own, never the developer's ~/.cache.
+    journal = tempfile.mkdtemp(prefix="plivo-upload-journal-")
+    atexit.register(shutil.rmtree, journal, True)
+    env[JOURNAL_DIR_ENV] = journal
     env.update(extra)
     return env

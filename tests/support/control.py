@@ -21,6 +21,9 @@ class Control:
     def fault(self, **fault: Any) -> None:
         self._call("POST", "/faults", fault)
 
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
     def advance(self, seconds: float) -> None:
         self._call("POST", "/clock", {"advance": seconds})
 
