@@ -124,23 +124,23 @@ class MediaStore:
                 raise
         return records
 
+    def _retained_row(self, account: str, media_id: str, now: float) -> Any:
+        """The row of a retained media file, or None; the caller holds the lock."""
+        self._purge(now)
+        return self._db.execute(
+            f"SELECT {_COLUMNS} FROM media WHERE account = ? AND media_id = ?",
+            (account, media_id),
+        ).fetchone()
+
     def get(self, account: str, media_id: str, now: float) -> MediaRecord | None:
         with self._lock:
-            self._purge(now)
-            row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM media WHERE account = ? AND media_id = ?",
-                (account, media_id),
-            ).fetchone()
+            row = self._retained_row(account, media_id, now)
         return _record(row) if row else None
 
     def read(self, account: str, media_id: str, now: float) -> tuple[MediaRecord, bytes] | None:
         """The record and bytes of a retained media file, or None."""
         with self._lock:
-            self._purge(now)
-            row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM media WHERE account = ? AND media_id = ?",
-                (account, media_id),
-            ).fetchone()
+            row = self._retained_row(account, media_id, now)
             if row is None:
                 return None
             data = self._get_blob(media_id)
