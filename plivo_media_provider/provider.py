@@ -112,6 +112,13 @@ class _TracebackLimit:
 _LIMIT = _TracebackLimit()
 
 
+def _in_provider_server() -> bool:
+    """True in the SDK's ``python -m pulumi.dynamic`` server, the one process whose error
+    text goes to the engine; any other process keeps its interpreter settings untouched."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return getattr(spec, "name", None) == "pulumi.dynamic.__main__"
+
+
 def _one_line_errors(method: F) -> F:
     """Let a PlivoMediaError leave ``method`` as one line: no stack, no chained causes.
 
@@ -213,8 +220,9 @@ class MediaFileProvider(ResourceProvider):
         self._config = {
             key: value for key in CONFIG_KEYS.values() if (value := req.config.get(key))
         }
-        # Installed only in the provider server, which formats errors for the engine.
-        if not isinstance(sys.__dict__.get("tracebacklimit"), _TracebackLimit):
+        if _in_provider_server() and not isinstance(
+            sys.__dict__.get("tracebacklimit"), _TracebackLimit
+        ):
             sys.tracebacklimit = _LIMIT  # type: ignore[assignment]
 
     def _client(self) -> MediaClient:

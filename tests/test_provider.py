@@ -338,3 +338,11 @@ def test_a_configured_provider_pickles_without_credentials(emulator: Emulator) -
 def test_now_is_timezone_aware() -> None:
     assert provider_module._now().tzinfo is not None
     assert abs(provider_module._now() - datetime.now(timezone.utc)) < timedelta(minutes=1)
+
+
+def test_configure_outside_the_provider_server_leaves_tracebacks_alone() -> None:
+    import sys
+
+    before = sys.__dict__.get("tracebacklimit")
+    MediaFileProvider().configure(ConfigureRequest(Config({}, "demo")))
+    assert sys.__dict__.get("tracebacklimit") is before
