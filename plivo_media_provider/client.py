@@ -117,11 +117,20 @@ class Media:
 
 @dataclass(frozen=True)
 class UploadFile:
-    """One file to upload: the name Plivo shows, its bytes, and its content type."""
+    """One file to upload: the name Plivo shows, its bytes, and its content type.
+
+    ``sha256`` is the bytes' digest; a caller that has just verified it passes it so the
+    bytes are not hashed again, otherwise it is computed here.
+    """
 
     file_name: str
     content: bytes
     content_type: str
+    sha256: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.sha256:
+            object.__setattr__(self, "sha256", hashlib.sha256(self.content).hexdigest())
 
 
 class _MultipartBody:
@@ -335,8 +344,7 @@ class MediaClient:
         ReconciliationError says the upload may be stored. A later call with the same
         journal first looks for media uploaded since that attempt, and adopts it.
         """
-        key = UploadKey(self.auth_id, file.file_name, len(file.content),
-                        hashlib.sha256(file.content).hexdigest())
+        key = UploadKey(self.auth_id, file.file_name, len(file.content), file.sha256)
         earlier = journal.since(key, self._clock()) if journal is not None else None
         found: Media | None = None
         if earlier is not None:
@@ -414,7 +422,6 @@ class MediaClient:
         with the same name and size are downloaded; ``hashes`` (media id to sha256) caches
         their digests across repeated searches.
         """
-        digest = hashlib.sha256(file.content).hexdigest()
         hashes = {} if hashes is None else hashes
         found = []
         for media in self.iter_media():
@@ -424,7 +431,7 @@ class MediaClient:
                 continue
             if media.media_id not in hashes:
                 hashes[media.media_id] = hashlib.sha256(self.download(media)).hexdigest()
-            if hashes[media.media_id] == digest:
+            if hashes[media.media_id] == file.sha256:
                 found.append(media)
         return found
 

@@ -337,7 +337,9 @@ class MediaFileProvider(ResourceProvider):
             media = self._adopt(client, str(adopt), props, expected)
         else:
             data = read_verified(str(props["path"]), expected)
-            upload = UploadFile(str(props["file_name"]), data, str(props["content_type"]))
+            upload = UploadFile(
+                str(props["file_name"]), data, str(props["content_type"]), sha256=expected
+            )
             media = client.upload_one(upload, UploadJournal())
         return CreateResult(media.media_id, {**_inputs_of(props), **_live_fields(media)})
 
