@@ -102,6 +102,11 @@ def _shown(path: str) -> str:
     return path if path.isprintable() else repr(path)
 
 
+def _unreadable(shown: str, exc: OSError) -> Problem:
+    return Problem("path", f"{shown}: cannot be read ({exc.strerror}); fix its permissions or "
+                           "point path at a readable file.")
+
+
 def describe_size(size: int) -> str:
     return f"{size:,} bytes"
 
@@ -135,8 +140,7 @@ def inspect_file(path: str, content_type: str | None = None) -> Inspection:
         )
         return Inspection(path, problems=tuple(problems))
     except OSError as exc:
-        problems.append(Problem("path", f"{shown}: cannot be read ({exc.strerror}); fix its "
-                                        "permissions or point path at a readable file."))
+        problems.append(_unreadable(shown, exc))
         return Inspection(path, problems=tuple(problems))
     if not stat.S_ISREG(info.st_mode):
         kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
@@ -160,8 +164,7 @@ def inspect_file(path: str, content_type: str | None = None) -> Inspection:
     try:
         size, digest, head, is_text = _scan(path)
     except OSError as exc:
-        problems.append(Problem("path", f"{shown}: cannot be read ({exc.strerror}); fix its "
-                                        "permissions or point path at a readable file."))
+        problems.append(_unreadable(shown, exc))
         return Inspection(path, problems=tuple(problems))
 
     detected = sniff_binary_type(head) or (_text_type_for(path) if is_text else None)
