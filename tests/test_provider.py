@@ -159,8 +159,13 @@ def test_diff_with_unknown_inputs_plans_a_replace(logo: Path) -> None:
     assert set(result.replaces or []) == {"content_sha256", "file_name"}
 
 
-def test_diff_updates_in_place_when_only_reupload_after_changes(logo: Path) -> None:
+def test_diff_updates_in_place_when_only_reupload_after_changes(
+    logo: Path, mocker: MockerFixture
+) -> None:
     olds = outputs_for(checked(logo))
+    # One hour after the upload: young enough for "5h", whatever day the suite runs on.
+    uploaded = parse_upload_time(olds["upload_time"])
+    mocker.patch.object(provider_module, "_now", return_value=uploaded + timedelta(hours=1))
     result = MediaFileProvider().diff("m1", olds, checked(logo, reupload_after="5h"))
     assert result.changes is True and result.replaces == []
 
