@@ -119,7 +119,7 @@ class Emulator:
             raise OSError(f"cannot listen on {self.host}:{self._requested_port}") from exc
         self._store, self._server = store, server
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1},
+            target=server.serve_forever, kwargs={"poll_interval": 0.02},
             name=f"plivo-media-emulator:{server.port}", daemon=True,
         )
         self._thread.start()
