@@ -1,24 +1,37 @@
-"""The ``MediaFile`` resource and its typed arguments."""
+"""The ``MediaFile`` resource and its typed arguments.
+
+The fields, their docs and what a change does come from :mod:`.schema`; this module spells
+them out for type checkers and IDEs, and a test holds the two equal.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, overload
 
 import pulumi
 from pulumi.dynamic import Resource
 
 from .provider import MediaFileProvider
+from .schema import INPUTS, OUTPUTS
 
 
-@dataclass
+@dataclass(kw_only=True)
 class MediaFileArgs:
-    """Inputs of a MediaFile. Only ``path`` is required.
+    """The inputs of a MediaFile. Only ``path`` is required; every field is keyword-only.
 
-    ``file_name`` defaults to the path's base name; ``content_type`` is detected from the
-    content when unset; ``adopt_media_id`` takes over existing media with the same bytes
-    instead of uploading; ``reupload_after`` (such as ``"5h"``) replaces media older than
-    that on the next ``pulumi up``.
+    :param path: The local file. Relative paths resolve from the program's working directory.
+        A symlink counts as the content of its target.
+    :param file_name: The name Plivo shows. Defaults to the path's base name. A bare name: no
+        `/`, `\\`, control characters; at most 255 bytes.
+    :param content_type: One of `image/jpeg`, `image/png`, `image/gif`, `video/mp4`,
+        `application/pdf`, `text/plain`, `text/csv`, `text/vcard`. Detected from the content
+        when unset; when set it must agree with the content (any UTF-8 text may be declared as
+        any of the text types).
+    :param adopt_media_id: Take over media that already exists in Plivo instead of uploading
+        it (see *Adoption*).
+    :param reupload_after: A duration such as `"5h"`, `"90m"`, `"1h30m"`, `"2d"`. When the
+        media is older than that, the next `pulumi up` replaces it (see *Expiry*).
     """
 
     path: pulumi.Input[str]
@@ -28,31 +41,39 @@ class MediaFileArgs:
     reupload_after: pulumi.Input[str] | None = None
 
     def to_props(self) -> dict[str, Any]:
-        props: dict[str, Any] = {"path": self.path}
-        for key in ("file_name", "content_type", "adopt_media_id", "reupload_after"):
-            value = getattr(self, key)
-            if value is not None:
-                props[key] = value
-        return props
+        """The inputs as the provider's properties; unset optional inputs are left out."""
+        return {
+            f.name: value for f in fields(self) if (value := getattr(self, f.name)) is not None
+        }
 
 
 class MediaFile(Resource, module="plivo", name="MediaFile"):
     """One local file held by Plivo as MMS media, replaced whenever its bytes change.
 
-    Its type token is ``pulumi-python:dynamic/plivo:MediaFile``.
+    Its type token is ``pulumi-python:dynamic/plivo:MediaFile``. Pass either a
+    ``MediaFileArgs`` or the same fields as keyword arguments.
     """
 
-    path: pulumi.Output[str]
-    file_name: pulumi.Output[str]
-    content_type: pulumi.Output[str]
-    adopt_media_id: pulumi.Output[str | None]
-    reupload_after: pulumi.Output[str | None]
-    media_id: pulumi.Output[str]
-    media_url: pulumi.Output[str]
-    size: pulumi.Output[int]
-    upload_time: pulumi.Output[str]
-    content_sha256: pulumi.Output[str]
-    expires_at: pulumi.Output[str]
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: MediaFileArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        path: pulumi.Input[str],
+        file_name: pulumi.Input[str] | None = None,
+        content_type: pulumi.Input[str] | None = None,
+        adopt_media_id: pulumi.Input[str] | None = None,
+        reupload_after: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None: ...
 
     def __init__(
         self,
@@ -69,9 +90,72 @@ class MediaFile(Resource, module="plivo", name="MediaFile"):
             raise TypeError("pass either MediaFileArgs or keyword arguments, not both")
         props = args.to_props()
         # Declared as None so the Output attributes exist before the engine fills them.
-        for output in (
-            "adopt_media_id", "reupload_after", "file_name", "content_type", "media_id",
-            "media_url", "size", "upload_time", "content_sha256", "expires_at",
-        ):
+        for output in (*INPUTS, *OUTPUTS):
             props.setdefault(output, None)
         super().__init__(MediaFileProvider(), resource_name, props, opts)
+
+    @property
+    @pulumi.getter
+    def path(self) -> pulumi.Output[str]:
+        """The local file, as declared."""
+        return pulumi.get(self, "path")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def file_name(self) -> pulumi.Output[str]:
+        """The name Plivo shows."""
+        return pulumi.get(self, "file_name")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def content_type(self) -> pulumi.Output[str]:
+        """The media's content type, declared or detected."""
+        return pulumi.get(self, "content_type")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def adopt_media_id(self) -> pulumi.Output[str | None]:
+        """The existing media taken over instead of uploading, if any."""
+        return pulumi.get(self, "adopt_media_id")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def reupload_after(self) -> pulumi.Output[str | None]:
+        """The age after which the next `pulumi up` replaces the media, if set."""
+        return pulumi.get(self, "reupload_after")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def content_sha256(self) -> pulumi.Output[str]:
+        """The sha256 of the file's bytes, hex; a new value means new media."""
+        return pulumi.get(self, "content_sha256")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def size(self) -> pulumi.Output[int]:
+        """The file's size in bytes, as Plivo stored it."""
+        return pulumi.get(self, "size")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def media_id(self) -> pulumi.Output[str]:
+        """Plivo's id for the media."""
+        return pulumi.get(self, "media_id")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def media_url(self) -> pulumi.Output[str]:
+        """The public URL Plivo serves the media at; use it in an MMS."""
+        return pulumi.get(self, "media_url")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def upload_time(self) -> pulumi.Output[str]:
+        """When Plivo stored the media: ISO 8601 UTC ending in `Z`."""
+        return pulumi.get(self, "upload_time")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def expires_at(self) -> pulumi.Output[str]:
+        """`upload_time` + 6 h: the earliest time Plivo may delete the media if never sent."""
+        return pulumi.get(self, "expires_at")  # type: ignore[no-any-return]
