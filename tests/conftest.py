@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pulumi
 import pytest
+import requests
 
 from plivo_media_provider.client import MediaClient
 from plivo_media_provider.emulator import Emulator
@@ -37,15 +38,27 @@ def reset_pulumi_runtime() -> Iterator[None]:
     pulumi.runtime.settings.reset_options()
 
 
-@pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[Emulator]:
-    """An emulator on a free loopback port, rate limit off, in memory."""
+@pytest.fixture(scope="session")
+def _session_emulator() -> Iterator[Emulator]:
+    """One emulator for the whole session: starting and stopping one per test cost seconds."""
     server = Emulator(port=0, auth_id=AUTH_ID, auth_token=AUTH_TOKEN, rate_limit=None)
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def emulator(_session_emulator: Emulator) -> Emulator:
+    """An emulator on a free loopback port, rate limit off, in memory, and empty.
+
+    It is the session's one emulator, reset before each test: no media, faults, clock offset
+    or counters are left by an earlier test, even one that failed.
+    """
+    response = requests.post(f"{_session_emulator.url}/__emulator__/reset", timeout=10)
+    response.raise_for_status()
+    return _session_emulator
 
 
 @pytest.fixture
