@@ -40,6 +40,13 @@ from .resources import MediaFile, MediaFileArgs
 
 TYPE_TOKEN = "plivo:index:MediaAssets"
 
+class _DeclarationError(MediaAssetsError, pulumi.RunError):
+    """A MediaAssetsError that Pulumi's program runner shows as its message, without a stack.
+
+    The pulumi base lives here, not in errors.py, so the error tree never imports the SDK.
+    """
+
+
 FileSpec = Union[str, "os.PathLike[str]", MediaFileArgs]
 """One entry of ``files=``: a path, or MediaFileArgs for its own file name, type and so on."""
 
@@ -327,7 +334,7 @@ def plan_assets(
             else:
                 planned[logical] = MediaFileArgs(path=Path(spec).as_posix())
     if found:
-        raise MediaAssetsError(label, found)
+        raise _DeclarationError(label, found)
     if reupload_after is not None:
         for args in planned.values():
             if args.reupload_after is None:
@@ -460,14 +467,14 @@ class MediaAssets(pulumi.ComponentResource):
         try:
             value = config.get_object(key)
         except pulumi.ConfigTypeError:
-            raise MediaAssetsError(
+            raise _DeclarationError(
                 f"MediaAssets {name!r}",
                 [f"config {full_key} is not valid JSON or YAML structure; set it as an object "
                  "in Pulumi.<stack>.yaml, or with pulumi config set --path."],
             ) from None
         files, problems = parse_config_assets(value, full_key)
         if not files:
-            raise MediaAssetsError(f"MediaAssets {name!r}", problems)
+            raise _DeclarationError(f"MediaAssets {name!r}", problems)
         # The files are checked now too, so one error lists form and file problems alike.
         plan_assets(f"MediaAssets {name!r}", files=files, problems=problems)
         return cls(name, files=files, opts=opts)

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pulumi
-
 
 class PlivoMediaError(Exception):
     """Root of every error this package raises on purpose."""
@@ -46,10 +44,8 @@ class ContentError(PlivoMediaError, ValueError):
     """A local file cannot be uploaded as it is (missing, too large, wrong type, changed)."""
 
 
-class MediaAssetsError(ContentError, pulumi.RunError):
+class MediaAssetsError(ContentError):
     """A MediaAssets set cannot be declared; ``problems`` lists every reason, not just one."""
-
-    # A pulumi.RunError too, so that `pulumi preview` shows the message without a stack.
 
     def __init__(self, label: str, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)

@@ -63,3 +63,16 @@ def test_every_requests_exception_is_translated(exc_type: type[Exception], uploa
         assert caught.value.file_names == ("a.png",)
     else:
         assert not isinstance(caught.value, errors.UploadOutcomeUnknown)
+
+
+def test_the_error_tree_depends_on_neither_pulumi_nor_requests() -> None:
+    import ast
+
+    tree = ast.parse(inspect.getsource(errors))
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
+    }
+    assert not imported & {"pulumi", "requests", "urllib3"}, imported
