@@ -1,7 +1,6 @@
 """Plivo MMS media as Pulumi infrastructure, diffed by content hash."""
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .assets import MediaAssets
 from .client import Media, MediaClient, MediaPage, UploadFile
 from .errors import (

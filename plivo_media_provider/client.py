@@ -34,7 +34,7 @@ from urllib3.fields import RequestField
 from urllib3.filepost import choose_boundary
 from urllib3.util.retry import Retry
 
-from . import __version__
+from ._version import __version__
 from .content import MAX_FILES_PER_UPLOAD
 from .errors import (
     APIError,
