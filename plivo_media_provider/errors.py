@@ -5,6 +5,7 @@
     ├── ContentError              a local file cannot be uploaded as it is
     │   └── MediaAssetsError      a declared set of files has problems (all listed)
     ├── StackExportError          a Pulumi stack export is missing or malformed
+    ├── KitRunError               a test kit run had check failures or provider errors
     ├── TransportError            no HTTP answer arrived
     │   └── UploadOutcomeUnknown  an upload was sent but its outcome is unknown
     ├── ReconciliationError       an unknown upload outcome could not be settled
@@ -57,6 +58,16 @@ class MediaAssetsError(ContentError):
 
 class StackExportError(PlivoMediaError, ValueError):
     """The Pulumi stack export could not be obtained or is not one."""
+
+
+class KitRunError(PlivoMediaError, AssertionError):
+    """A test kit run had check failures or provider errors, all listed in ``failures``."""
+
+    # An AssertionError too, so pytest reports a kit run that failed as a failed test.
+
+    def __init__(self, failures: Sequence[str]) -> None:
+        self.failures = tuple(failures)
+        super().__init__(f"{len(self.failures)} MediaFile(s) failed: " + " | ".join(self.failures))
 
 
 class TransportError(PlivoMediaError):
@@ -136,6 +147,7 @@ __all__ = [
     "ConfigurationError",
     "ContentError",
     "InvalidRequest",
+    "KitRunError",
     "MediaAssetsError",
     "MediaNotFound",
     "PlivoMediaError",

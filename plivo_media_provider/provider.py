@@ -155,6 +155,16 @@ def _client_for(settings: Settings) -> MediaClient:
         return client
 
 
+def close_clients(api_url: str) -> None:
+    """Close and forget this process's clients for ``api_url`` (the test kit calls it when
+    its emulator stops, so no connection outlives it)."""
+    with _clients_lock:
+        gone = [settings for settings in _clients if settings.api_url == api_url]
+        closing = [_clients.pop(settings) for settings in gone]
+    for client in closing:
+        client.close()
+
+
 # -- helpers ---------------------------------------------------------------------------------
 
 

@@ -1,0 +1,1 @@
+pytest_plugins = ["plivo_media_provider.pytest_plugin"]
