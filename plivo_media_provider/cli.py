@@ -185,14 +185,22 @@ def _add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="deploy the demo project to a local emulator, twice",
         description=(
             "Start the Media API emulator in this process (media in .emulator-data/), deploy "
-            "the root Pulumi project to it with a local state in .pulumi-demo/, print the "
+            "the demo Pulumi project to it with a local state in .pulumi-demo/, print the "
             "media URLs, show that a second `pulumi up` changes nothing, and stop the "
-            "emulator. Needs the Pulumi CLI; installs it when it is missing and a network is."
+            "emulator. Outside a checkout, the project is first copied to ./plivo-media-demo/ "
+            "(or --project-dir). Needs the Pulumi CLI and installs it when it is missing and "
+            "a network is; without one, it says so and runs the same program through the "
+            "test kit (Pulumi's mock runtime against the emulator), which is not a Pulumi "
+            "deployment."
         ),
     )
-    sub.add_argument("--project-dir", help="the repository checkout (default: found)")
+    sub.add_argument("--project-dir",
+                     help="the repository checkout, or an empty folder to copy the demo "
+                          "project into (default: the checkout, else ./plivo-media-demo/)")
     sub.add_argument("--port", type=int, default=8099,
                      help="emulator port (default 8099; a free one if taken)")
+    sub.add_argument("--no-pulumi", action="store_true",
+                     help="don't look for or install the Pulumi CLI; run through the test kit")
     sub.set_defaults(handler=_run_demo)
 
 
@@ -202,8 +210,8 @@ def _run_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
     project_dir = Path(args.project_dir) if args.project_dir else None
-    outcome = run_demo(project_dir=project_dir, port=args.port)
-    return EXIT_OK if outcome.converged else EXIT_ERROR
+    outcome = run_demo(project_dir=project_dir, port=args.port, use_pulumi=not args.no_pulumi)
+    return EXIT_OK if outcome.ok else EXIT_ERROR
 
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = [

@@ -1,10 +1,13 @@
-"""``plivo-media demo``: deploy the root project to a local emulator, in one command.
+"""``plivo-media demo``: deploy the demo project to a local emulator, in one command.
 
 The steps, each callable on its own so tests can run whatever a machine allows:
 
-1. :func:`find_project` finds the root project (``Pulumi.yaml`` named ``plivo-media-demo``).
-2. :func:`ensure_pulumi_cli` finds the Pulumi CLI, or installs it with the Automation API's
-   own installer; offline, it raises ConfigurationError saying how to install it.
+1. ``demo_project.locate_project`` finds the demo project (``Pulumi.yaml`` named
+   ``plivo-media-demo``) in a checkout, or copies the one this package ships into a
+   working folder it names, ``./plivo-media-demo/`` by default.
+2. :func:`find_pulumi_cli` finds the Pulumi CLI, or installs it with the Automation API's
+   own installer. Without one, :mod:`plivo_media_provider.demo_kit` runs the same program
+   through the test kit instead, and says plainly that it is not a Pulumi deployment.
 3. :func:`start_emulator` serves the Media API emulator in this process, keeping media in
    the project's git-ignored ``.emulator-data/``.
 4. :func:`backend_env` prepares a local file backend in the git-ignored ``.pulumi-demo/``
@@ -24,7 +27,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -33,10 +36,10 @@ from typing import Any
 from pulumi import automation as auto
 from pulumi.automation.errors import InvalidVersionError
 
+from .demo_project import Print, locate_project
 from .emulator import DEFAULT_AUTH_ID, DEFAULT_AUTH_TOKEN, Emulator
 from .errors import ConfigurationError, PlivoMediaError
 
-PROJECT_NAME = "plivo-media-demo"
 STACK = "dev"
 BACKEND_DIR = ".pulumi-demo"
 EMULATOR_DIR = ".emulator-data"
@@ -51,42 +54,12 @@ INSTALL_HELP = (
     "`plivo-media demo` again."
 )
 
-Print = Callable[[str], None]
-
-
 def _say(text: str) -> None:
     print(text, flush=True)
 
 
 def _say_error(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-# -- 1. the project ------------------------------------------------------------------------
-
-
-def _project_name(folder: Path) -> str | None:
-    try:
-        text = (folder / "Pulumi.yaml").read_text(encoding="utf-8")
-    except OSError:
-        return None
-    match = re.search(r"^name:\s*['\"]?([^'\"\s#]+)", text, re.MULTILINE)
-    return match.group(1) if match else None
-
-
-def find_project(start: Path | None = None) -> Path:
-    """The folder of the ``plivo-media-demo`` project: ``start`` (default: the working
-    directory) or a parent of it, else the checkout this package was installed from."""
-    here = (start or Path.cwd()).resolve()
-    checkout = Path(__file__).resolve().parent.parent
-    for folder in (here, *here.parents, checkout):
-        if _project_name(folder) == PROJECT_NAME:
-            return folder
-    raise ConfigurationError(
-        f"No {PROJECT_NAME} project (a Pulumi.yaml named {PROJECT_NAME}) in {here} or its "
-        "parents; run `plivo-media demo` inside the repository checkout, or pass "
-        "--project-dir with its path."
-    )
 
 
 # -- 2. the Pulumi CLI ---------------------------------------------------------------------
@@ -103,11 +76,12 @@ def _command(root: str | None) -> auto.PulumiCommand:
         ) from None
 
 
-def ensure_pulumi_cli(say: Print = _say) -> auto.PulumiCommand:
-    """The Pulumi CLI on PATH, or in ``~/.pulumi/bin``, or installed by the Automation API.
+def find_pulumi_cli(say: Print = _say) -> auto.PulumiCommand | str:
+    """The Pulumi CLI on PATH, or in ``~/.pulumi/bin``, or installed by the Automation API;
+    else the reason there is none, such as ``"URLError: ..."`` when the installer is offline.
 
-    Raises ConfigurationError, naming the reason and how to install the CLI, when none is
-    found and the installer fails (offline, say).
+    A CLI that is found but does not work with this SDK raises ConfigurationError, saying
+    how to install one that does.
     """
     if shutil.which("pulumi"):
         return _command(None)
@@ -118,10 +92,7 @@ def ensure_pulumi_cli(say: Print = _say) -> auto.PulumiCommand:
     try:
         return auto.PulumiCommand.install()
     except (OSError, subprocess.SubprocessError, InvalidVersionError) as exc:
-        raise ConfigurationError(
-            "The Pulumi CLI is not on PATH and could not be installed automatically "
-            f"({type(exc).__name__}: {exc}; this machine may be offline). {INSTALL_HELP}"
-        ) from None
+        return f"{type(exc).__name__}: {exc}"
 
 
 # -- 3. the emulator -----------------------------------------------------------------------
@@ -235,17 +206,31 @@ def format_table(urls: Mapping[str, str], ids: Mapping[str, str]) -> str:
 
 @dataclass
 class DemoOutcome:
-    """What the demo did: the media URLs and ids, and the second ``up``'s changes."""
+    """What the demo did: the media URLs and ids, and the second run's changes.
+
+    Without the Pulumi CLI (``with_pulumi`` False) also: the working folder, the plan after
+    one file was edited there, and the drift status of each MediaFile.
+    """
 
     urls: dict[str, str] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)
     first_changes: dict[str, int] = field(default_factory=dict)
     second_changes: dict[str, int] = field(default_factory=dict)
+    with_pulumi: bool = True
+    work_dir: Path | None = None
+    edit_changes: dict[str, int] | None = None
+    drift: dict[str, str] = field(default_factory=dict)
 
     @property
     def converged(self) -> bool:
-        """True when the second ``up`` changed nothing."""
+        """True when the second run changed nothing."""
         return not self.second_changes
+
+    @property
+    def ok(self) -> bool:
+        """True when the second run changed nothing and, without Pulumi, the edit was
+        planned as exactly one replace."""
+        return self.converged and self.edit_changes in (None, {"replace": 1})
 
 
 def _failure(what: str, exc: auto.CommandError) -> PlivoMediaError:
@@ -275,18 +260,23 @@ def _up(stack: auto.Stack, say: Print, *, refresh: bool) -> auto.UpResult:
 
 
 def run_demo(
-    project_dir: Path | None = None, port: int = DEFAULT_PORT, say: Print = _say
+    project_dir: Path | None = None,
+    port: int = DEFAULT_PORT,
+    say: Print = _say,
+    *,
+    use_pulumi: bool = True,
 ) -> DemoOutcome:
-    """Deploy the root project to a fresh in-process emulator, twice; stop the emulator."""
-    project = find_project() if project_dir is None else project_dir.resolve()
-    name = _project_name(project)
-    if name != PROJECT_NAME:
-        found = "has no Pulumi.yaml" if name is None else f"holds the project {name!r}"
-        raise ConfigurationError(
-            f"{project} {found}, not {PROJECT_NAME}; pass --project-dir with the repository "
-            "checkout, whose Pulumi.yaml is the demo project."
-        )
-    command = ensure_pulumi_cli(say)
+    """Deploy the demo project to a fresh in-process emulator, twice; stop the emulator.
+
+    Without a Pulumi CLI (none found, none installable, or ``use_pulumi`` False) the same
+    program runs through the test kit instead (:func:`demo_kit.run_without_pulumi`).
+    """
+    project = locate_project(project_dir, say)
+    command = find_pulumi_cli(say) if use_pulumi else None
+    if not isinstance(command, auto.PulumiCommand):
+        from .demo_kit import run_without_pulumi
+
+        return run_without_pulumi(project, reason=command, say=say)
     say(f"Pulumi CLI {command.version or '(version unknown)'}: {command.command}")
     emulator = start_emulator(project / EMULATOR_DIR, port, say)
     try:

@@ -1,13 +1,15 @@
 """``plivo-media demo``: each step this machine can run, and the whole demo where Pulumi is.
 
 Without the Pulumi CLI (this sandbox, offline) the steps up to the CLI are covered: finding
-the project, the emulator's start and stop, the backend and stack config, the table, the
-change check, and the "no Pulumi CLI" path. The installer, the one step that needs the
-network, is replaced at its seam (``PulumiCommand.install``); PATH and HOME are real.
+or copying the project, the emulator's start and stop, the backend and stack config, the
+table, the change check, and the whole demo without Pulumi (through the test kit, for real
+against the emulator). The installer, the one step that needs the network, is replaced at
+its seam (``PulumiCommand.install``); PATH and HOME are real.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -24,10 +26,10 @@ from pulumi.automation.events import OpType
 from pytest_mock import MockerFixture
 
 import plivo_media_provider
-from plivo_media_provider import demo
+from plivo_media_provider import demo, demo_kit, demo_project
 from plivo_media_provider.cli import EXIT_ERROR, main
 from plivo_media_provider.client import MediaClient, UploadFile
-from plivo_media_provider.emulator import DEFAULT_AUTH_ID, DEFAULT_AUTH_TOKEN
+from plivo_media_provider.emulator import DEFAULT_AUTH_ID, DEFAULT_AUTH_TOKEN, Emulator
 from plivo_media_provider.errors import ConfigurationError, TransportError
 from tests.support import files
 
@@ -68,7 +70,7 @@ def fake_cli(folder: Path, version: str) -> Path:
 
 
 def test_the_project_is_found_from_a_folder_inside_it() -> None:
-    assert demo.find_project(REPO / "examples" / "folder" / "media") == REPO
+    assert demo_project.find_project(REPO / "examples" / "folder" / "media") == REPO
 
 
 def test_outside_any_checkout_the_installed_checkout_is_used(tmp_path: Path) -> None:
@@ -76,29 +78,31 @@ def test_outside_any_checkout_the_installed_checkout_is_used(tmp_path: Path) -> 
     if not (checkout / "Pulumi.yaml").is_file():
         pytest.skip("the package is not installed from a checkout (pip install -e .)")
 
-    assert demo.find_project(tmp_path) == checkout
+    assert demo_project.find_project(tmp_path) == checkout
 
 
 def test_no_project_anywhere_says_where_to_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(demo, "__file__", str(tmp_path / "site" / "pkg" / "demo.py"))
+    monkeypatch.setattr(demo_project, "__file__", str(tmp_path / "site" / "pkg" / "demo.py"))
 
     with pytest.raises(ConfigurationError) as caught:
-        demo.find_project(tmp_path)
+        demo_project.find_project(tmp_path)
 
     assert f"No plivo-media-demo project (a Pulumi.yaml named plivo-media-demo) in {tmp_path}" \
         in str(caught.value)
     assert "--project-dir" in str(caught.value)
 
 
-def test_a_project_dir_without_pulumi_yaml_is_refused_before_anything_starts(
+def test_a_project_dir_holding_something_else_is_refused_before_anything_starts(
     tmp_path: Path,
 ) -> None:
+    files.write(tmp_path / "notes.txt", b"mine")
+
     with pytest.raises(ConfigurationError, match=r"has no Pulumi\.yaml, not plivo-media-demo"):
         demo.run_demo(project_dir=tmp_path)
 
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
 def test_a_project_dir_of_another_project_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
@@ -108,8 +112,51 @@ def test_a_project_dir_of_another_project_is_refused(capsys: pytest.CaptureFixtu
     assert capsys.readouterr().err == (
         f"Error: {REPO / 'examples' / 'single-file'} holds the project "
         "'plivo-media-single-file', not plivo-media-demo; pass --project-dir with the "
-        "repository checkout, whose Pulumi.yaml is the demo project.\n"
+        "repository checkout, whose Pulumi.yaml is the demo project, or with an empty folder "
+        "to copy the demo project into.\n"
     )
+
+
+def test_the_shipped_pulumi_yaml_is_the_root_projects() -> None:
+    assert (REPO / "Pulumi.yaml").read_text(encoding="utf-8") == demo_project.PULUMI_YAML
+
+
+def test_a_copied_project_has_the_checkouts_layout_and_bytes(tmp_path: Path) -> None:
+    said: list[str] = []
+
+    found = demo_project.locate_project(tmp_path / "work", say=said.append)
+
+    assert found == tmp_path / "work"
+    assert said == [f"Copied the demo project to {found} (Pulumi.yaml and examples/campaign/); "
+                    "the demo works there."]
+    assert (found / "Pulumi.yaml").read_bytes() == (REPO / "Pulumi.yaml").read_bytes()
+    program = REPO / "examples" / "campaign"
+    shipped = sorted(p.relative_to(program) for p in program.rglob("*") if p.is_file()
+                     and "__pycache__" not in p.parts)
+    copied = sorted(p.relative_to(found / "examples" / "campaign")
+                    for p in (found / "examples" / "campaign").rglob("*") if p.is_file())
+    assert copied == shipped
+    for relative in shipped:
+        assert (found / "examples" / "campaign" / relative).read_bytes() == \
+            (program / relative).read_bytes()
+    assert demo_project.locate_project(found, say=pytest.fail) == found  # reused as it is
+
+
+def test_outside_a_checkout_the_project_is_copied_to_a_folder_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site" / "plivo_media_provider"
+    shutil.copytree(REPO / "examples" / "campaign", site / "demo_campaign")
+    monkeypatch.setattr(demo_project, "__file__", str(site / "demo_project.py"))
+    monkeypatch.chdir(tmp_path)
+    said: list[str] = []
+
+    found = demo_project.locate_project(say=said.append)
+
+    assert found == tmp_path / "plivo-media-demo"
+    assert demo_project.shipped_program() == site / "demo_campaign"
+    assert (found / "examples" / "campaign" / "assets" / "menu.pdf").is_file()
+    assert said[0].startswith(f"Copied the demo project to {found}")
 
 
 # -- 2. the Pulumi CLI -------------------------------------------------------------------
@@ -124,7 +171,7 @@ def test_a_project_dir_of_another_project_is_refused(capsys: pytest.CaptureFixtu
                      id="unusable-download"),
     ],
 )
-def test_without_the_cli_and_its_installer_the_demo_says_how_to_install_and_exits_1(
+def test_without_the_cli_and_its_installer_the_demo_runs_through_the_test_kit_and_exits_0(
     failure: Exception,
     no_pulumi: Path,
     project: Path,
@@ -135,20 +182,79 @@ def test_without_the_cli_and_its_installer_the_demo_says_how_to_install_and_exit
 
     code = main(["demo", "--project-dir", str(project)])
 
-    assert code == EXIT_ERROR
+    assert code == 0
     install.assert_called_once_with()
-    captured = capsys.readouterr()
-    assert "installing it with Pulumi's Automation API installer" in captured.out
-    assert captured.err.startswith(
-        "Error: The Pulumi CLI is not on PATH and could not be installed automatically ("
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0] == "The Pulumi CLI is not on PATH; installing it with Pulumi's Automation " \
+        "API installer…"
+    assert lines[1].startswith(
+        "No Pulumi CLI: it is not on PATH and could not be installed automatically ("
         f"{type(failure).__name__}: "
     )
-    assert "curl -fsSL https://get.pulumi.com | sh" in captured.err
-    assert "https://www.pulumi.com/docs/install/" in captured.err
-    assert "Traceback" not in captured.err
-    assert captured.err.count("\n") == 1
-    assert not (project / demo.EMULATOR_DIR).exists()
+    assert lines[2].startswith("This is NOT a Pulumi deployment")
+    assert "curl -fsSL https://get.pulumi.com | sh" in lines[3]
+    assert lines[-2].startswith("Done, WITHOUT Pulumi. This is NOT a Pulumi deployment")
+    assert "curl -fsSL https://get.pulumi.com | sh" in lines[-1]
+    assert "Pulumi deployment" not in out.replace("NOT a Pulumi deployment", "")
+    assert "Traceback" not in out + err
+    assert err == ""
+    assert not (project / demo.BACKEND_DIR).exists()  # no Pulumi state, no stack
+    assert not list(project.rglob("Pulumi.*.yaml"))
+
+
+def test_the_demo_without_pulumi_uploads_the_campaign_and_the_media_stay_with_the_emulator(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shipped = {p: p.read_bytes() for p in (project / "examples" / "campaign").rglob("*")
+               if p.is_file()}
+
+    outcome = demo.run_demo(project_dir=project, use_pulumi=False)
+
+    logical = {"contact.vcf", "images/banner.jpg", "images/logo.png", "images/spinner.gif",
+               "menu.pdf"}
+    assert outcome.ok and not outcome.with_pulumi
+    assert set(outcome.ids) == set(outcome.urls) == logical
+    assert outcome.first_changes == {"create": 5}
+    assert outcome.second_changes == {}
+    assert outcome.edit_changes == {"replace": 1}
+    assert outcome.drift == {f"campaign/{name}": "in_sync" for name in logical} | {
+        "campaign/menu.pdf": "local_changed"}
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "Not using the Pulumi CLI (--no-pulumi)."
+    assert "replace  campaign/menu.pdf  (content_sha256 changed)" in out
+    assert "the kit's state, not a Pulumi stack" in out
+    for name in logical:
+        assert f"{outcome.ids[name]}  {outcome.urls[name]}" in out
+    # The edit was made in the working copy, never in the project.
+    assert {p: p.read_bytes() for p in shipped} == shipped
+    work = project / demo_kit.KIT_DIR
+    assert outcome.work_dir == work
+    assert (work / "program" / "assets" / "menu.pdf").read_bytes() != \
+        (project / "examples" / "campaign" / "assets" / "menu.pdf").read_bytes()
+    export = json.loads((work / demo_kit.STATE_FILE).read_text())
+    assert "Not a Pulumi stack" in export["plivo_media_testkit"]
     assert not (project / demo.BACKEND_DIR).exists()
+
+    # The media are there afterwards: the emulator serves them again from its data.
+    with Emulator(port=0, data_dir=work / "emulator-data") as emulator, \
+            demo_client(emulator.url) as client:
+        held = {m.media_id: m for m in client.iter_media()}
+        assert set(held) == set(outcome.ids.values())
+        logo = held[outcome.ids["images/logo.png"]]
+        assert client.download(logo) == \
+            (project / "examples" / "campaign" / "assets" / "images" / "logo.png").read_bytes()
+
+
+def test_a_second_demo_without_pulumi_starts_from_a_fresh_working_folder(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = demo.run_demo(project_dir=project, use_pulumi=False)
+
+    again = demo.run_demo(project_dir=project, use_pulumi=False)
+
+    assert again.ok and again.edit_changes == {"replace": 1}
+    assert set(again.ids.values()).isdisjoint(first.ids.values())
 
 
 @POSIX_ONLY
@@ -158,8 +264,9 @@ def test_a_cli_on_path_is_used_and_nothing_is_installed(
     fake_cli(no_pulumi, "v3.200.0")
     install = mocker.patch.object(auto.PulumiCommand, "install")
 
-    command = demo.ensure_pulumi_cli(say=pytest.fail)
+    command = demo.find_pulumi_cli(say=pytest.fail)
 
+    assert isinstance(command, auto.PulumiCommand)
     assert command.command == "pulumi"
     assert str(command.version) == "3.200.0"
     install.assert_not_called()
@@ -172,8 +279,9 @@ def test_a_cli_installed_in_home_but_not_on_path_is_used(
     script = fake_cli(Path(os.environ["HOME"]) / ".pulumi" / "bin", "v3.201.0")
     install = mocker.patch.object(auto.PulumiCommand, "install")
 
-    command = demo.ensure_pulumi_cli(say=pytest.fail)
+    command = demo.find_pulumi_cli(say=pytest.fail)
 
+    assert isinstance(command, auto.PulumiCommand)
     assert command.command == str(script)
     install.assert_not_called()
 
@@ -183,7 +291,7 @@ def test_a_cli_too_old_for_the_sdk_is_refused_with_how_to_install(no_pulumi: Pat
     fake_cli(no_pulumi, "v3.0.1")
 
     with pytest.raises(ConfigurationError) as caught:
-        demo.ensure_pulumi_cli()
+        demo.find_pulumi_cli()
 
     assert "does not work with this Pulumi SDK" in str(caught.value)
     assert "Minimum version requirement failed" in str(caught.value)
