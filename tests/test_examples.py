@@ -13,6 +13,7 @@ import runpy
 import shutil
 import urllib.request
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,12 @@ import pulumi
 import pytest
 import yaml
 
-from plivo_media_provider.client import MediaClient, UploadFile
+from plivo_media_provider import provider as provider_module
+from plivo_media_provider.client import MediaClient, UploadFile, parse_upload_time
 from plivo_media_provider.content import inspect_file
 from plivo_media_provider.emulator import Emulator
+from plivo_media_provider.provider import UNSENT_RETENTION, parse_duration
+from plivo_media_provider.testing import MediaTestKit, project_program
 from tests.conftest import provider_env
 from tests.support import files
 from tests.support.engine import Engine, ProviderProcess
@@ -30,7 +34,7 @@ from tests.support.programs import ASSETS_TYPE, MEDIA_FILE_TYPE, ProgramRun, run
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
-OWN_EXAMPLES = ["single-file", "folder", "from-config", "adopt"]
+OWN_EXAMPLES = ["single-file", "folder", "from-config", "adopt", "keep-fresh"]
 
 
 def project_of(folder: Path) -> dict[str, Any]:
@@ -182,6 +186,91 @@ def test_adopt_without_a_media_id_names_the_missing_config() -> None:
     assert "plivo-media-adopt:mediaId" in str(caught.value)
 
 
+def test_ci_drift_declares_the_offer_that_its_workflow_watches() -> None:
+    run = run_example(EXAMPLES / "ci-drift")
+
+    assert run.media_files == {"offer": {"path": "media/offer.txt"}}
+    assert set(run.exports) == {"offer_media_id", "offer_media_url",
+                                "offer_expires_at_if_unsent"}
+
+
+def test_keep_fresh_declares_each_file_renewed_before_the_next_scheduled_run() -> None:
+    run = run_example(EXAMPLES / "keep-fresh")
+
+    assert run.media_files == {
+        "campaign/offer.txt": {"path": "media/offer.txt", "reupload_after": "3h"},
+    }
+    assert set(run.exports) == {"media_urls", "media_ids"}
+
+
+def keep_fresh_workflow() -> dict[str, Any]:
+    text = (EXAMPLES / "keep-fresh" / "README.md").read_text(encoding="utf-8")
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    loaded: dict[str, Any] = yaml.safe_load(block)
+    return loaded
+
+
+KEEP_FRESH_INTERVAL = timedelta(hours=4)
+
+
+def test_keep_fresh_workflow_runs_up_with_refresh_every_4_hours_above_reupload_after() -> None:
+    workflow = keep_fresh_workflow()
+    declared = run_example(EXAMPLES / "keep-fresh").media_files["campaign/offer.txt"]
+
+    # YAML 1.1 reads the bare key `on` as True.
+    assert workflow[True]["schedule"] == [{"cron": "0 */4 * * *"}]
+    steps = workflow["jobs"]["up"]["steps"]
+    runs = [step.get("run", "") for step in steps]
+    assert any(r.startswith("pulumi up ") and "--refresh" in r and "--yes" in r for r in runs)
+    assert not any("pip install plivo-media-provider" in r for r in runs)
+    assert parse_duration(declared["reupload_after"]) < KEEP_FRESH_INTERVAL < UNSENT_RETENTION
+    assert workflow["jobs"]["up"]["env"]["PROJECT_DIR"] == "examples/keep-fresh"
+
+
+def _advance(kit: MediaTestKit, delta: timedelta) -> None:
+    request = urllib.request.Request(
+        f"{kit.emulator.url}/__emulator__/clock", method="POST",
+        data=json.dumps({"advance": delta.total_seconds()}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        assert reply.status == 200
+
+
+def _emulator_now(kit: MediaTestKit) -> datetime:
+    with urllib.request.urlopen(f"{kit.emulator.url}/__emulator__/clock", timeout=10) as reply:
+        return parse_upload_time(json.load(reply)["now"])
+
+
+@pytest.mark.parametrize(
+    "gaps",
+    [
+        pytest.param([4, 4, 4], id="on-time"),
+        pytest.param([4, 3.9, 4.5], id="early-and-late"),
+    ],
+)
+def test_keep_fresh_on_schedule_renews_every_run_and_no_media_expires_unsent(
+    gaps: list[float], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = Path(shutil.copytree(EXAMPLES / "keep-fresh", tmp_path / "keep-fresh"))
+    program = project_program(folder)
+    with MediaTestKit(project="plivo-media-keep-fresh", stack="dev") as kit:
+        # One clock for the provider's diff and the emulator's expiry, moved by the test.
+        monkeypatch.setattr(provider_module, "_now", lambda: _emulator_now(kit))
+        run = kit.up(program, work_dir=folder)
+        assert run.steps.counts == {"create": 1}
+        for hours in gaps:
+            _advance(kit, timedelta(hours=hours))  # the next scheduled run starts
+            held = {m.media_id for m in kit.media()}
+            assert set(run.outputs["media_ids"].values()) <= held  # still there, unsent
+
+            run = kit.up(program, run.state, work_dir=folder)
+
+            assert run.steps.counts == {"replace": 1}
+            assert run.steps.step("campaign/offer.txt").properties == ("reupload_after",)
+            assert len(run.uploaded) == 1
+
+
 # -- end to end: the engine stand-in against the emulator --------------------------------------
 
 
@@ -197,6 +286,10 @@ def _new_jpeg(path: Path) -> None:
     files.write(path, files.jpeg_bytes())
 
 
+def _new_text(path: Path) -> None:
+    files.write(path, b"Summer sale: 30% off this weekend only.\n")
+
+
 def _new_vcard(path: Path) -> None:
     files.write(path, files.vcard_bytes("Grace Hopper"))
 
@@ -209,6 +302,9 @@ E2E = [
                  _new_jpeg, id="folder"),
     pytest.param("from-config", "example", "media/contact.vcf", "campaign/contact", _new_vcard,
                  id="from-config"),
+    pytest.param("ci-drift", None, "media/offer.txt", "offer", _new_text, id="ci-drift"),
+    pytest.param("keep-fresh", None, "media/offer.txt", "campaign/offer.txt", _new_text,
+                 id="keep-fresh"),
 ]
 
 
