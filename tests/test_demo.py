@@ -140,6 +140,10 @@ def test_a_copied_project_has_the_checkouts_layout_and_bytes(tmp_path: Path) -> 
         assert (found / "examples" / "campaign" / relative).read_bytes() == \
             (program / relative).read_bytes()
     assert demo_project.locate_project(found, say=pytest.fail) == found  # reused as it is
+    (tmp_path / "empty").mkdir()
+    assert demo_project.locate_project(tmp_path / "empty", say=said.append) == \
+        tmp_path / "empty"
+    assert (tmp_path / "empty" / "Pulumi.yaml").is_file()
 
 
 def test_outside_a_checkout_the_project_is_copied_to_a_folder_in_the_working_directory(
@@ -370,7 +374,7 @@ def test_the_backend_is_a_local_folder_and_the_program_runs_with_this_python(
 
 def test_the_backend_and_emulator_folders_are_ignored_by_git() -> None:
     inside = [f"{demo.BACKEND_DIR}/.pulumi/stacks/x.json", f"{demo.EMULATOR_DIR}/media.db",
-              "Pulumi.dev.yaml"]
+              "Pulumi.dev.yaml", f"{demo_kit.KIT_DIR}/{demo_kit.STATE_FILE}"]
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     ignored = subprocess.run(

@@ -19,7 +19,9 @@ import pytest
 
 from plivo_media_provider import KitRunError, MediaFile
 from plivo_media_provider import provider as provider_module
+from plivo_media_provider.cli import main
 from plivo_media_provider.drift import DriftOptions, check_drift
+from plivo_media_provider.emulator import DEFAULT_AUTH_ID, DEFAULT_AUTH_TOKEN
 from plivo_media_provider.stack_export import media_resources, parse_export
 from plivo_media_provider.testing import MediaTestKit, project_program
 from tests.support import files
@@ -244,6 +246,25 @@ def test_the_state_export_is_labelled_as_the_kits_and_drift_reads_it_as_in_sync(
     assert "__provider" not in json.dumps(export)
     report = check_drift(found, kit.client, DriftOptions(root=str(media)))
     assert [r.status for r in report.resources] == ["in_sync", "in_sync"]
+
+
+def test_plivo_media_drift_reads_the_kits_state_file(
+    kit: MediaTestKit, media: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run = kit.up(shop, work_dir=media)
+    state = tmp_path / "kit-state.json"
+    state.write_text(json.dumps(run.state.to_export()))
+    monkeypatch.setenv("PLIVO_AUTH_ID", DEFAULT_AUTH_ID)
+    monkeypatch.setenv("PLIVO_AUTH_TOKEN", DEFAULT_AUTH_TOKEN)
+
+    code = main(["drift", "--state", str(state), "--root", str(media),
+                 "--api-url", kit.emulator.url, "--json"])
+
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert sorted((r["name"], r["status"]) for r in report["resources"]) == [
+        ("logo", "in_sync"), ("menu", "in_sync")]
 
 
 def test_leaving_the_kit_closes_the_providers_clients_for_its_emulator(media: Path) -> None:
