@@ -30,6 +30,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import pulumi
+
 from .client import Media, MediaClient
 from .emulator import DEFAULT_AUTH_ID, DEFAULT_AUTH_TOKEN, Emulator
 from .kit_engine import KitEngine, ProviderMocks
@@ -89,7 +91,7 @@ class MediaTestKit:
         stack: str = "test",
         config: Mapping[str, str] | None = None,
         data_dir: str | os.PathLike[str] | None = None,
-        fallback: Any = None,
+        fallback: pulumi.runtime.Mocks | None = None,
     ) -> None:
         self.project = project
         self.stack = stack

@@ -55,6 +55,17 @@ def test_the_wheel_ships_the_demo_program_the_license_and_the_type_marker(wheel:
     assert not any(n.startswith(("tests/", "examples/")) for n in names)
 
 
+def test_the_wheel_holds_every_module_of_the_package(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    package = REPO / "plivo_media_provider"
+
+    modules = {f"plivo_media_provider/{p.relative_to(package).as_posix()}"
+               for p in package.rglob("*.py") if "__pycache__" not in p.parts}
+
+    assert "plivo_media_provider/emulator/app.py" in modules
+    assert modules <= names, sorted(modules - names)
+
+
 def test_the_demo_runs_from_the_unpacked_wheel_in_an_empty_folder(
     wheel: Path, tmp_path: Path
 ) -> None:
