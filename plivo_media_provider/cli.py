@@ -198,7 +198,8 @@ def _add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
                      help="the repository checkout, or an empty folder to copy the demo "
                           "project into (default: the checkout, else ./plivo-media-demo/)")
     sub.add_argument("--port", type=int, default=8099,
-                     help="emulator port (default 8099; a free one if taken)")
+                     help="emulator port (default 8099; a free one if taken; without "
+                          "Pulumi the test kit always takes a free one)")
     sub.add_argument("--no-pulumi", action="store_true",
                      help="don't look for or install the Pulumi CLI; run through the test kit")
     sub.set_defaults(handler=_run_demo)
