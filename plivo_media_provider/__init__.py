@@ -18,8 +18,11 @@ from .errors import (
     ServerError,
     StackExportError,
     TransportError,
+    UnexpectedResponse,
     UploadOutcomeUnknown,
+    UploadPartlyRefused,
 )
+from .reconcile import Uploader, upload_once
 from .resources import MediaFile, MediaFileArgs
 from .settings import Settings, resolve_settings
 
@@ -45,8 +48,12 @@ __all__ = [
     "Settings",
     "StackExportError",
     "TransportError",
+    "UnexpectedResponse",
     "UploadFile",
     "UploadOutcomeUnknown",
+    "UploadPartlyRefused",
+    "Uploader",
     "__version__",
     "resolve_settings",
+    "upload_once",
 ]

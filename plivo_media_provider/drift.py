@@ -102,7 +102,8 @@ from typing import Any, Generic, TextIO, TypeVar
 
 from .client import Media, MediaClient, format_time, parse_upload_time
 from .errors import AuthenticationError, MediaNotFound, PlivoMediaError
-from .provider import UNSENT_RETENTION, parse_duration
+from .media import UNSENT_RETENTION
+from .provider import parse_duration
 from .settings import DEFAULT_READ_TIMEOUT, Settings, resolve_settings
 from .stack_export import StateResource, media_resources, read_export
 

@@ -13,8 +13,10 @@
         ├── AuthenticationError   401 / 403
         ├── MediaNotFound         404
         ├── InvalidRequest        400 / 405 / 413 / 422
+        │   └── UploadPartlyRefused  some files of an upload refused; ``stored`` has the rest
         ├── RateLimited           429
-        └── ServerError           5xx
+        ├── ServerError           5xx
+        └── UnexpectedResponse    an answer (2xx or 3xx) this client cannot read or trust
 
 Every message is one sentence that says what failed and what to do. No message, repr or
 attribute of these errors ever holds the auth token: errors are built from status codes,
@@ -77,9 +79,14 @@ class TransportError(PlivoMediaError):
 class UploadOutcomeUnknown(TransportError):
     """An upload reached the wire but no answer came back; retrying blindly may duplicate it."""
 
-    def __init__(self, message: str, file_names: tuple[str, ...] = ()) -> None:
+    # ``timed_out``: the answer was only late, so Plivo may still be storing the upload.
+
+    def __init__(
+        self, message: str, file_names: tuple[str, ...] = (), *, timed_out: bool = False
+    ) -> None:
         super().__init__(message)
         self.file_names = file_names
+        self.timed_out = timed_out
 
 
 class ReconciliationError(PlivoMediaError):
@@ -121,6 +128,26 @@ class InvalidRequest(APIError):
     """Plivo refused the request as malformed or not allowed (400, 405, 413, 422)."""
 
 
+class UploadPartlyRefused(InvalidRequest):
+    """Plivo refused some files of an upload; ``stored`` holds the media of the others."""
+
+    # ``stored`` is aligned with the files sent: each file's Media, or None where refused;
+    # ``problems`` has one line per refused file.
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        stored: Sequence[object | None],
+        problems: Sequence[str],
+        api_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, api_id=api_id, error="; ".join(problems))
+        self.stored = tuple(stored)
+        self.problems = tuple(problems)
+
+
 class RateLimited(APIError):
     """Plivo's rate limit was hit (429) and retries did not get past it."""
 
@@ -141,6 +168,10 @@ class ServerError(APIError):
     """Plivo failed on its side (5xx); the request may be retried later."""
 
 
+class UnexpectedResponse(APIError):
+    """An answer this client cannot read or trust: not JSON, cut off, mismatched, a redirect."""
+
+
 __all__ = [
     "APIError",
     "AuthenticationError",
@@ -156,5 +187,7 @@ __all__ = [
     "ServerError",
     "StackExportError",
     "TransportError",
+    "UnexpectedResponse",
     "UploadOutcomeUnknown",
+    "UploadPartlyRefused",
 ]

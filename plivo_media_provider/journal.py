@@ -1,16 +1,20 @@
-"""A local journal of uploads whose outcome could not be settled, so the next run settles it.
+"""A write-ahead journal of uploads, so a run that dies mid-upload is settled by the next.
 
-An upload that got no answer is normally settled at once by looking for it in Plivo's
-media list (``MediaClient.upload_one``). When Plivo cannot be asked either, the upload may
-or may not be stored, and nothing in Pulumi's state remembers it. The journal does: one
-small JSON file per unsettled upload, naming the account, the file name, size and sha256,
-and when the first attempt started. The next upload of the same bytes under the same name
-first looks for media uploaded since then and adopts it, so the retry does not store a
-second copy.
+Before an upload's first byte is sent, :meth:`UploadJournal.begin` writes one small JSON
+file naming the account, the file name, size and sha256, and when the attempt started. When
+the outcome is settled (the media is known, or known to be absent) the record is removed.
+A record that outlives its run (the provider was killed, or Plivo could not be asked) makes
+the next upload of the same bytes under the same name first look for media uploaded since
+that attempt, and adopt it instead of storing a second copy (see :mod:`.reconcile`).
 
-Records hold no credentials. A record older than Plivo's 6-hour retention of unsent media
-is stale (an unsent copy is gone by then) and is dropped. The journal is best effort: if
-its folder cannot be written, the upload's error still says that the media may be stored.
+Each attempt has its own record, so two creates of the same file at once (twins, or two
+stacks sharing the folder) never remove each other's. Records hold no credentials. A record
+older than Plivo's 6-hour retention of unsent media is stale (an unsent copy is gone by
+then) and is dropped.
+
+A record is a plain write, renamed into place, without fsync: it survives a killed process,
+not a power loss or a lost machine. The journal is best effort: if its folder cannot be
+written, the upload goes ahead and an unknown outcome says the media may be stored.
 
 Location: ``PLIVO_MEDIA_JOURNAL_DIR`` if set, else
 ``$XDG_CACHE_HOME/plivo-media-provider/unsettled-uploads`` (``~/.cache`` by default).
@@ -23,11 +27,14 @@ import hashlib
 import json
 import os
 import tempfile
+import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
-STALE_AFTER = timedelta(hours=6)
+from .media import UNSENT_RETENTION
+
+STALE_AFTER = UNSENT_RETENTION
 """Plivo deletes unsent media this long after upload, so older records settle nothing."""
 
 JOURNAL_DIR_ENV = "PLIVO_MEDIA_JOURNAL_DIR"
@@ -56,48 +63,59 @@ class UploadKey:
         return f"{self.sha256}-{self.size}-{name_hash}"
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One journaled attempt at uploading ``key``, started at ``started``."""
+
+    key: UploadKey
+    started: datetime
+    path: Path
+
+
 class UploadJournal:
-    """Unsettled uploads, one JSON file each, under one folder per account."""
+    """Upload attempts not yet settled, one JSON file each, under one folder per account."""
 
     def __init__(self, directory: Path | str | None = None) -> None:
         self.directory = Path(directory) if directory is not None else default_directory()
 
-    def _path(self, key: UploadKey) -> Path:
-        return self.directory / key.auth_id / f"{key.file_stem()}.json"
+    def _folder(self, key: UploadKey) -> Path:
+        return self.directory / key.auth_id
 
-    def since(self, key: UploadKey, now: datetime) -> datetime | None:
-        """When the earliest unsettled attempt at ``key`` started, or None if there is none."""
-        path = self._path(key)
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-            started = datetime.fromisoformat(record["started"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        if started.tzinfo is None or now - started > STALE_AFTER:
-            self.settle(key)
-            return None
-        return started
+    def pending(self, key: UploadKey, now: datetime) -> list[Attempt]:
+        """The unsettled attempts at ``key``, oldest first; stale ones are dropped."""
+        attempts = []
+        for path in self._folder(key).glob(f"{key.file_stem()}*.json"):
+            try:
+                record = json.loads(path.read_text(encoding="utf-8"))
+                started = datetime.fromisoformat(record["started"])
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            if started.tzinfo is None or now - started > STALE_AFTER:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                continue
+            attempts.append(Attempt(key, started, path))
+        return sorted(attempts, key=lambda attempt: attempt.started)
 
-    def record(self, key: UploadKey, started: datetime) -> bool:
-        """Note an unsettled attempt, keeping the earliest start; False if it cannot be written.
+    def begin(self, key: UploadKey, started: datetime) -> Attempt | None:
+        """Record an attempt before anything is sent; None if the folder cannot be written.
 
         Written to a temporary file and renamed, so a crash never leaves half a record.
         """
-        earlier = self.since(key, started)
-        first = min(started, earlier) if earlier is not None else started
         body = {
             "auth_id": key.auth_id,
             "file_name": key.file_name,
             "size": key.size,
             "sha256": key.sha256,
-            "started": first.astimezone(timezone.utc).isoformat(),
+            "started": started.astimezone(timezone.utc).isoformat(),
         }
-        path = self._path(key)
+        folder = self._folder(key)
+        path = folder / f"{key.file_stem()}.{uuid.uuid4().hex[:16]}.json"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
         except OSError:
-            return False
+            return None
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 json.dump(body, stream)
@@ -105,10 +123,11 @@ class UploadJournal:
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
-            return False
-        return True
+            return None
+        return Attempt(key, started, path)
 
-    def settle(self, key: UploadKey) -> None:
-        """Forget ``key``: its upload is known to be stored once, or known to be absent."""
+    @staticmethod
+    def settle(attempt: Attempt) -> None:
+        """Forget ``attempt``: its upload is known to be stored, or known to be absent."""
         with contextlib.suppress(OSError):
-            self._path(key).unlink(missing_ok=True)
+            attempt.path.unlink(missing_ok=True)

@@ -38,11 +38,11 @@ from .client import Media, MediaClient, UploadFile, format_time, parse_upload_ti
 from .content import inspect_file, read_verified, sha256_bytes
 from .errors import ContentError, MediaNotFound, PlivoMediaError
 from .journal import UploadJournal
+from .media import UNSENT_RETENTION
+from .reconcile import upload_once
 from .settings import CONFIG_KEYS, Settings, resolve_settings
 
 PROVIDER_KEY = "__provider"
-UNSENT_RETENTION = timedelta(hours=6)
-"""Plivo deletes media that was never sent in an MMS this long after its upload."""
 
 REPLACE_ON = ("content_sha256", "file_name", "content_type", "adopt_media_id")
 """Inputs whose change needs new media: Plivo media is immutable."""
@@ -338,7 +338,8 @@ class MediaFileProvider(ResourceProvider):
         """Upload the checked bytes, or adopt existing media whose bytes hash the same.
 
         If create fails, nothing was uploaded by it (an upload whose outcome was unknown is
-        settled first; see ``MediaClient.upload_one``) and nothing is recorded.
+        settled first; see :mod:`.reconcile`) and nothing is recorded. Media found for an
+        earlier attempt is adopted only with more life left than ``reupload_after``.
         """
         client = self._client()
         expected = str(props["content_sha256"])
@@ -350,7 +351,11 @@ class MediaFileProvider(ResourceProvider):
             upload = UploadFile(
                 str(props["file_name"]), data, str(props["content_type"]), sha256=expected
             )
-            media = client.upload_one(upload, UploadJournal())
+            renew = props.get("reupload_after")
+            media = upload_once(
+                client, upload, UploadJournal(),
+                reupload_after=parse_duration(renew) if isinstance(renew, str) else None,
+            )
         return CreateResult(media.media_id, {**_inputs_of(props), **_live_fields(media)})
 
     @staticmethod

@@ -4,13 +4,16 @@ Precedence, highest first, field by field:
 
 1. explicit arguments (a caller that passes ``auth_id=...``);
 2. Pulumi stack config: ``plivo:authId``, ``plivo:authToken`` (set it with ``--secret``),
-   ``plivo:apiUrl``, ``plivo:readTimeout``;
+   ``plivo:apiUrl``, ``plivo:readTimeout``, ``plivo:requestDeadline``;
 3. the environment: ``PLIVO_AUTH_ID``, ``PLIVO_AUTH_TOKEN``, ``PLIVO_API_URL``,
-   ``PLIVO_READ_TIMEOUT``.
+   ``PLIVO_READ_TIMEOUT``, ``PLIVO_REQUEST_DEADLINE``.
 
-``readTimeout`` is the seconds to wait for an answer (default 60). An upload that times out
-is not sent again blindly (see ``MediaClient.upload_one``), so a short timeout costs a
-search of the newest media, never a duplicate.
+``readTimeout`` is the seconds to wait for the next bytes of an answer (default 60);
+``requestDeadline`` is the most seconds one API call may take in all, its retries and their
+waits included (default 120), so a server that trickles its answer cannot hold a call
+forever. An upload that times out is not sent again blindly (see
+``reconcile.upload_once``), so a short timeout costs a search of the newest media, never a
+duplicate.
 
 The token is held only by :class:`Settings`, whose repr masks it; it is never written to
 state, logs or error messages.
@@ -30,18 +33,21 @@ from .errors import ConfigurationError
 DEFAULT_API_URL = "https://api.plivo.com"
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 60.0
+DEFAULT_REQUEST_DEADLINE = 120.0
 
 CONFIG_KEYS = {
     "auth_id": "plivo:authId",
     "auth_token": "plivo:authToken",
     "api_url": "plivo:apiUrl",
     "read_timeout": "plivo:readTimeout",
+    "request_deadline": "plivo:requestDeadline",
 }
 ENV_KEYS = {
     "auth_id": "PLIVO_AUTH_ID",
     "auth_token": "PLIVO_AUTH_TOKEN",
     "api_url": "PLIVO_API_URL",
     "read_timeout": "PLIVO_READ_TIMEOUT",
+    "request_deadline": "PLIVO_REQUEST_DEADLINE",
 }
 
 _AUTH_ID = re.compile(r"^(MA|SA)[A-Z0-9]{18}$")
@@ -55,11 +61,12 @@ class Settings:
     auth_token: str = field(repr=False)
     api_url: str = DEFAULT_API_URL
     read_timeout: float = DEFAULT_READ_TIMEOUT
+    request_deadline: float = DEFAULT_REQUEST_DEADLINE
 
     def __repr__(self) -> str:
         return (
             f"Settings(auth_id={self.auth_id!r}, auth_token='***', api_url={self.api_url!r}, "
-            f"read_timeout={self.read_timeout!r})"
+            f"read_timeout={self.read_timeout!r}, request_deadline={self.request_deadline!r})"
         )
 
 
@@ -76,6 +83,7 @@ def resolve_settings(
     auth_token: str | None = None,
     api_url: str | None = None,
     read_timeout: float | None = None,
+    request_deadline: float | None = None,
     config: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
@@ -88,7 +96,7 @@ def resolve_settings(
     env = os.environ if environ is None else environ
     explicit = {
         "auth_id": auth_id, "auth_token": auth_token, "api_url": api_url,
-        "read_timeout": read_timeout,
+        "read_timeout": read_timeout, "request_deadline": request_deadline,
     }
     resolved = {
         name: _first(explicit[name], config.get(CONFIG_KEYS[name]), env.get(ENV_KEYS[name]))
@@ -109,6 +117,17 @@ def resolve_settings(
             "digits, starting with MA or SA. Copy it from the Plivo console and set "
             f"{CONFIG_KEYS['auth_id']} or {ENV_KEYS['auth_id']}."
         )
+    token = str(resolved["auth_token"])
+    try:
+        token.encode("latin-1")
+    except UnicodeEncodeError:
+        # HTTP Basic credentials are Latin-1 on the wire; say so without echoing the token.
+        raise ConfigurationError(
+            f"Plivo auth token holds a character outside Latin-1 (at position "
+            f"{next(i for i, ch in enumerate(token) if ord(ch) > 255) + 1} of {len(token)}), "
+            "so it cannot be sent; copy it again from the Plivo console and set "
+            f"{CONFIG_KEYS['auth_token']} or {ENV_KEYS['auth_token']}."
+        ) from None
     url = (resolved["api_url"] or DEFAULT_API_URL).rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise ConfigurationError(
@@ -117,23 +136,26 @@ def resolve_settings(
         )
     return Settings(
         auth_id=resolved_id,
-        auth_token=str(resolved["auth_token"]),
+        auth_token=token,
         api_url=url,
-        read_timeout=_read_timeout(resolved["read_timeout"]),
+        read_timeout=_seconds(resolved["read_timeout"], "read_timeout", DEFAULT_READ_TIMEOUT),
+        request_deadline=_seconds(
+            resolved["request_deadline"], "request_deadline", DEFAULT_REQUEST_DEADLINE
+        ),
     )
 
 
-def _read_timeout(text: str | None) -> float:
+def _seconds(text: str | None, name: str, default: float) -> float:
     if text is None:
-        return DEFAULT_READ_TIMEOUT
+        return default
     try:
         seconds = float(text)
     except ValueError:
         seconds = math.nan
     if not 0 < seconds <= 3600:
+        label = name.replace("_", " ")
         raise ConfigurationError(
-            f"Plivo read timeout {text!r} must be a number of seconds above 0 and at most 3600 "
-            f"(default {DEFAULT_READ_TIMEOUT:g}); fix {CONFIG_KEYS['read_timeout']} or "
-            f"{ENV_KEYS['read_timeout']}."
+            f"Plivo {label} {text!r} must be a number of seconds above 0 and at most 3600 "
+            f"(default {default:g}); fix {CONFIG_KEYS[name]} or {ENV_KEYS[name]}."
         )
     return seconds

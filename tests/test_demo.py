@@ -314,7 +314,7 @@ def test_the_emulator_keeps_media_in_its_data_dir_across_restarts(tmp_path: Path
     emulator = demo.start_emulator(data_dir, port=0, say=pytest.fail)
     try:
         with demo_client(emulator.url) as client:
-            uploaded = client.upload_one(UploadFile("logo.png", files.png_bytes(), "image/png"))
+            uploaded = client.upload([UploadFile("logo.png", files.png_bytes(), "image/png")])[0]
     finally:
         emulator.stop()
     assert data_dir.is_dir() and any(data_dir.iterdir())

@@ -187,7 +187,7 @@ def deploy(client: MediaClient, tmp_path: Path) -> Callable[..., Deployed]:
     def make(name: str, data: bytes | None = None) -> Deployed:
         payload = data if data is not None else png_bytes(pad_to=300, seed=next(counter))
         path = write(tmp_path / "media" / f"{name}.png", payload)
-        media = client.upload_one(UploadFile(f"{name}.png", payload, "image/png"))
+        media = client.upload([UploadFile(f"{name}.png", payload, "image/png")])[0]
         return Deployed(name, media, path, payload)
 
     return make
@@ -307,7 +307,7 @@ def test_verify_content_compares_the_served_bytes(
 ) -> None:
     served, local = png_bytes(pad_to=400, seed=10), png_bytes(pad_to=400, seed=11)
     assert len(served) == len(local) and served != local
-    media = client.upload_one(UploadFile("logo.png", served, "image/png"))
+    media = client.upload([UploadFile("logo.png", served, "image/png")])[0]
     path = write(tmp_path / "logo.png", local)
     state = state_file(stack_export(media_entry("logo", media, str(path), sha256_bytes(local))))
 

@@ -359,8 +359,8 @@ def test_adopt_takes_over_uploaded_media_without_uploading_and_refuses_other_byt
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator: Emulator, client: MediaClient
 ) -> None:
     folder = Path(shutil.copytree(EXAMPLES / "adopt", tmp_path / "adopt"))
-    existing = client.upload_one(
-        UploadFile("logo.png", (folder / "logo.png").read_bytes(), "image/png")
+    [existing] = client.upload(
+        [UploadFile("logo.png", (folder / "logo.png").read_bytes(), "image/png")]
     )
     config = {"plivo-media-adopt:mediaId": existing.media_id}
     declared = run_program(folder, config=config, project="plivo-media-adopt").media_files

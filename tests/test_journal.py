@@ -1,4 +1,4 @@
-"""The upload journal, alone and as MediaClient.upload_one uses it across runs."""
+"""The upload journal, alone and as the upload protocol uses it across runs."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from plivo_media_provider.journal import (
     UploadKey,
     default_directory,
 )
+from plivo_media_provider.reconcile import upload_once
 from tests.conftest import AUTH_ID, AUTH_TOKEN
 from tests.support import files
 from tests.support.control import Control
@@ -27,50 +28,59 @@ KEY = UploadKey(AUTH_ID, "logo.png", 73, "ab" * 32)
 UPLOADS = f"/v1/Account/{AUTH_ID}/Media"
 
 
+def started(journal: UploadJournal, key: UploadKey, now: datetime) -> list[datetime]:
+    return [attempt.started for attempt in journal.pending(key, now)]
+
+
 def test_a_recorded_attempt_is_found_by_the_same_key_only(tmp_path: Path) -> None:
     journal = UploadJournal(tmp_path)
-    assert journal.record(KEY, NOW)
-    assert journal.since(KEY, NOW + timedelta(minutes=5)) == NOW
+    assert journal.begin(KEY, NOW) is not None
+    assert started(journal, KEY, NOW + timedelta(minutes=5)) == [NOW]
     other = UploadKey(AUTH_ID, "brand.png", 73, "ab" * 32)
-    assert journal.since(other, NOW) is None
+    assert journal.pending(other, NOW) == []
 
 
-def test_the_earliest_attempt_is_kept(tmp_path: Path) -> None:
+def test_each_attempt_has_its_own_record_oldest_first(tmp_path: Path) -> None:
+    """Twins (or two stacks sharing the folder) settling one attempt leave the other's."""
     journal = UploadJournal(tmp_path)
-    journal.record(KEY, NOW)
-    journal.record(KEY, NOW + timedelta(minutes=10))
-    assert journal.since(KEY, NOW + timedelta(minutes=20)) == NOW
+    later = journal.begin(KEY, NOW + timedelta(minutes=10))
+    first = journal.begin(KEY, NOW)
+    assert later is not None and first is not None
+    assert started(journal, KEY, NOW + timedelta(minutes=20)) == [NOW, later.started]
+    journal.settle(later)
+    assert started(journal, KEY, NOW + timedelta(minutes=20)) == [NOW]
 
 
 def test_records_older_than_plivos_retention_are_dropped(tmp_path: Path) -> None:
     journal = UploadJournal(tmp_path)
-    journal.record(KEY, NOW)
-    assert journal.since(KEY, NOW + timedelta(hours=6, seconds=1)) is None
+    journal.begin(KEY, NOW)
+    assert journal.pending(KEY, NOW + timedelta(hours=6, seconds=1)) == []
     assert not list(tmp_path.rglob("*.json"))
 
 
 def test_settle_forgets_and_records_hold_no_secrets(tmp_path: Path) -> None:
     journal = UploadJournal(tmp_path)
-    journal.record(KEY, NOW)
+    attempt = journal.begin(KEY, NOW)
+    assert attempt is not None
     [record] = list(tmp_path.rglob("*.json"))
     assert set(json.loads(record.read_text())) == {"auth_id", "file_name", "size", "sha256",
                                                     "started"}
-    journal.settle(KEY)
-    assert journal.since(KEY, NOW) is None
+    journal.settle(attempt)
+    assert journal.pending(KEY, NOW) == []
 
 
 def test_an_unwritable_journal_says_so_instead_of_raising(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    assert UploadJournal(blocker).record(KEY, NOW) is False
+    assert UploadJournal(blocker).begin(KEY, NOW) is None
 
 
 def test_a_corrupt_record_is_ignored(tmp_path: Path) -> None:
     journal = UploadJournal(tmp_path)
-    journal.record(KEY, NOW)
+    journal.begin(KEY, NOW)
     [record] = list(tmp_path.rglob("*.json"))
     record.write_text("{not json")
-    assert journal.since(KEY, NOW) is None
+    assert journal.pending(KEY, NOW) == []
 
 
 def test_the_folder_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch,
@@ -94,10 +104,10 @@ def test_an_upload_that_cannot_be_settled_is_adopted_by_the_next_run(
     control.fault(method="GET", path=UPLOADS, status=500, count=50)
     with MediaClient(AUTH_ID, AUTH_TOKEN, emulator.url, retries=1, backoff_factor=0.01) as c:
         with pytest.raises(ReconciliationError, match="adopts it instead of uploading it twice"):
-            c.upload_one(logo, journal)
+            upload_once(c, logo, journal)
         assert control.stats()["uploads"] == 1
         control.clear_faults()
-        media = c.upload_one(logo, journal)
+        media = upload_once(c, logo, journal)
     assert control.stats()["uploads"] == 1
     assert media.file_name == "logo.png"
     assert not list((tmp_path / "journal").rglob("*.json"))
@@ -111,8 +121,8 @@ def test_a_journaled_upload_that_never_landed_is_sent_once(
     logo = UploadFile("logo.png", files.png_bytes(), "image/png")
     key = UploadKey(AUTH_ID, logo.file_name, len(logo.content),
                     hashlib.sha256(logo.content).hexdigest())
-    journal.record(key, datetime.now(timezone.utc))
+    journal.begin(key, datetime.now(timezone.utc) - timedelta(minutes=15))
     with MediaClient(AUTH_ID, AUTH_TOKEN, emulator.url) as c:
-        c.upload_one(logo, journal)
+        upload_once(c, logo, journal)
     assert control.stats()["uploads"] == 1
-    assert journal.since(key, datetime.now(timezone.utc)) is None
+    assert journal.pending(key, datetime.now(timezone.utc)) == []

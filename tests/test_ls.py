@@ -90,7 +90,7 @@ def test_the_table_shows_ids_names_types_sizes_and_expiry(
     sent = requests.post(f"{emulator.url}/__emulator__/media/{menu.media_id}/sent", timeout=5)
     assert sent.status_code == 200
     requests.post(f"{emulator.url}/__emulator__/clock", json={"advance": 7 * 3600}, timeout=5)
-    fresh = client.upload_one(UploadFile("new.png", png_bytes(seed=3), "image/png"))
+    fresh = client.upload([UploadFile("new.png", png_bytes(seed=3), "image/png")])[0]
     now = requests.get(f"{emulator.url}/__emulator__/clock", timeout=5).json()["now"]
     monkeypatch.setattr(drift, "_now", lambda: parse_time(now))
 

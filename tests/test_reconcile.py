@@ -1,9 +1,10 @@
-"""Upload reconciliation (``MediaClient.upload_one``) driven by the emulator's faults.
+"""The upload protocol (``reconcile.Uploader``) driven by the emulator's faults.
 
-When an upload's outcome is unknown, the client must not upload blindly again: it lists the
-newest media, stops at media older than the attempt's start (less the clock-skew allowance),
-and matches file name, size and sha256. One match is adopted, none means upload again, and
-several are refused with the candidates named. The client's clock is its constructor seam.
+When an upload's outcome is unknown, the protocol must not upload blindly again: it lists
+the newest media, stops at media older than the attempt's start (less the clock-skew
+allowance), and matches file name, size and sha256. One match is adopted, none means upload
+again, and of several identical ones the oldest is adopted. The clock is the Uploader's
+constructor seam.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from plivo_media_provider.client import RECONCILE_CLOCK_SKEW, MediaClient, UploadFile
+from plivo_media_provider.client import MediaClient, UploadFile
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.errors import ReconciliationError
+from plivo_media_provider.reconcile import CLOCK_SKEW, Uploader, upload_once
 from tests.conftest import AUTH_ID, AUTH_TOKEN
 from tests.support import files
 from tests.support.control import Control
@@ -81,7 +83,7 @@ def test_upload_dropped_after_storing_is_adopted_with_one_list_request(
 ) -> None:
     client = make_client()
     control.fault(method="POST", path=UPLOAD_PATH, drop="after")
-    media = client.upload_one(logo())
+    media = upload_once(client, logo())
     [listed] = client.list_page().objects
     assert media == listed
     stats = control.stats()
@@ -94,7 +96,7 @@ def test_upload_dropped_before_storing_is_sent_once_more(
 ) -> None:
     client = make_client()
     control.fault(method="POST", path=UPLOAD_PATH, drop="before")
-    media = client.upload_one(logo())
+    media = upload_once(client, logo())
     assert client.get(media.media_id).size == len(logo().content)
     stats = control.stats()
     # Dropped POST, one list page finding nothing, the second POST, and the get above.
@@ -104,9 +106,9 @@ def test_upload_dropped_before_storing_is_sent_once_more(
 def test_upload_that_lands_after_the_read_timeout_is_adopted_not_duplicated(
     make_client: Callable[..., MediaClient], on_disk: Emulator
 ) -> None:
-    client = make_client(on_disk.url, reconcile_wait=10.0)
+    client = make_client(on_disk.url)
     Control(on_disk.url).fault(method="POST", path=UPLOAD_PATH, delay=READ_TIMEOUT * 3)
-    media = client.upload_one(logo())
+    media = Uploader(client, settle_wait=10.0).upload(logo())
     assert media_once_settled(on_disk) == [media.media_id]
 
 
@@ -115,28 +117,24 @@ def test_upload_landing_after_the_reconcile_wait_is_the_documented_duplicate(
 ) -> None:
     """The limit of what can be promised without idempotency keys: a copy Plivo stores after
     the client stopped looking becomes an unused duplicate; the client still returns one."""
-    client = make_client(on_disk.url, reconcile_wait=0.0)
+    client = make_client(on_disk.url)
     Control(on_disk.url).fault(method="POST", path=UPLOAD_PATH, delay=READ_TIMEOUT * 3)
-    media = client.upload_one(logo())
+    media = Uploader(client, settle_wait=0.0).upload(logo())
     stored = media_once_settled(on_disk)
     assert len(stored) == 2 and media.media_id in stored
 
 
-def test_several_identical_candidates_are_refused_and_named(
+def test_of_several_identical_candidates_the_oldest_is_adopted(
     make_client: Callable[..., MediaClient], control: Control
 ) -> None:
+    """Observation 6: twins are identical, immutable media, so adopting one is safe; the
+    oldest (then the smallest id) is chosen, so every searcher picks the same one."""
     client = make_client()
-    earlier = [client.upload([logo()])[0].media_id for _ in range(2)]
+    earlier = [client.upload([logo()])[0] for _ in range(2)]
     control.fault(method="POST", path=UPLOAD_PATH, drop="after")
-    with pytest.raises(ReconciliationError) as caught:
-        client.upload_one(logo())
-    message = str(caught.value)
-    assert "3 identical media" in message and "adopt_media_id" in message
-    listed = [m.media_id for m in client.list_page().objects]
-    assert len(listed) == 3 and set(earlier) < set(listed)
-    assert all(media_id in message for media_id in listed)
+    media = upload_once(client, logo())
+    assert media == min(earlier, key=lambda m: (m.upload_time, m.media_id))
     assert control.stats()["uploads"] == 3
-    assert "\n" not in message
 
 
 def test_media_older_than_the_attempt_are_not_candidates_and_end_the_listing(
@@ -150,11 +148,11 @@ def test_media_older_than_the_attempt_are_not_candidates_and_end_the_listing(
         setup.upload([logo(seed=100 + batch * 10 + i, name=f"old-{batch}-{i}.png")
                       for i in range(10)])
     control.advance(3600)
-    client = make_client(clock=clock_ahead(timedelta(hours=1)))
+    client = make_client()
     before = control.stats()["requests"]
     control.fault(method="POST", path=UPLOAD_PATH, drop="before")
 
-    media = client.upload_one(logo())
+    media = Uploader(client, clock=clock_ahead(timedelta(hours=1))).upload(logo())
 
     assert media.media_id != old.media_id
     assert control.stats()["requests"] - before == 3  # dropped POST, one list page, POST
@@ -164,11 +162,11 @@ def test_media_older_than_the_attempt_are_not_candidates_and_end_the_listing(
 def test_a_plivo_clock_behind_ours_within_the_allowance_still_matches(
     make_client: Callable[..., MediaClient], control: Control
 ) -> None:
-    """Plivo's upload_time is its clock; ours may run ahead by up to RECONCILE_CLOCK_SKEW."""
-    ahead = RECONCILE_CLOCK_SKEW - timedelta(seconds=15)
-    client = make_client(clock=clock_ahead(ahead))
+    """Plivo's upload_time is its clock; ours may run ahead by up to CLOCK_SKEW."""
+    ahead = CLOCK_SKEW - timedelta(seconds=15)
+    client = make_client()
     control.fault(method="POST", path=UPLOAD_PATH, drop="after")
-    media = client.upload_one(logo())
+    media = Uploader(client, clock=clock_ahead(ahead)).upload(logo())
     assert [m.media_id for m in client.list_page().objects] == [media.media_id]
     assert control.stats()["uploads"] == 1
 
@@ -186,7 +184,7 @@ def test_a_near_miss_is_not_adopted(
     client = make_client()
     [decoy] = client.upload([other])
     control.fault(method="POST", path=UPLOAD_PATH, drop="before")
-    media = client.upload_one(logo())
+    media = upload_once(client, logo())
     assert media.media_id != decoy.media_id
     assert client.download(media) == logo().content
     assert control.stats()["uploads"] == 2
@@ -199,7 +197,7 @@ def test_a_search_that_cannot_list_says_the_upload_may_exist(
     control.fault(method="POST", path=UPLOAD_PATH, drop="after")
     control.fault(method="GET", path=UPLOAD_PATH, status=500, count=2)
     with pytest.raises(ReconciliationError) as caught:
-        client.upload_one(logo())
+        upload_once(client, logo())
     message = str(caught.value)
     assert "'logo.png'" in message and "may be stored" in message and "HTTP 500" in message
     assert "nothing was sent" not in message
