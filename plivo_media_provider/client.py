@@ -77,6 +77,7 @@ MAX_PAGE_SIZE = 20
 MAX_ANSWER_BYTES = 8 * 1024 * 1024
 """The largest answer body read (API JSON or media bytes); a larger one is refused."""
 _READ_CHUNK = 64 * 1024
+_TAG = re.compile(r"<[^>]*>")
 
 class MediaClient:
     """A client for one Plivo account's Media API.
@@ -362,9 +363,9 @@ def _read_body(response: requests.Response, operation: str, deadline: float) -> 
             size += len(chunk)
             if size > MAX_ANSWER_BYTES:
                 raise _AnswerTooLarge(size)
-            if time.monotonic() > deadline:
-                raise _DeadlinePassed(operation)
             chunks.append(chunk)
+            if time.monotonic() > deadline and raw.length_remaining != 0:
+                raise _DeadlinePassed(operation)
     except (_AnswerTooLarge, _DeadlinePassed):
         response.close()
         raise
@@ -373,9 +374,12 @@ def _read_body(response: requests.Response, operation: str, deadline: float) -> 
 
 def _summary(response: requests.Response, content: bytes, limit: int = 120) -> str:
     """One line about an answer that is not Plivo's JSON: status, type and first words."""
-    text = " ".join(content[:limit * 4].decode("utf-8", "replace").split())
-    text = text[:limit] + ("…" if len(text) > limit or len(content) > limit * 4 else "")
-    kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+    kind = response.headers.get("Content-Type", "no content type").split(";")[0].strip()
+    text = content[:limit * 8].decode("utf-8", "replace")
+    if "html" in kind.lower():
+        text = _TAG.sub(" ", text)
+    text = " ".join(text.split())
+    text = text[:limit] + ("…" if len(text) > limit or len(content) > limit * 8 else "")
     return f"HTTP {response.status_code}, {kind}, {text!r}" if text else (
         f"HTTP {response.status_code}, {kind}, empty body")
 

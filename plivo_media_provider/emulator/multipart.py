@@ -3,11 +3,16 @@
 The body is read in small chunks and fed to Werkzeug's sans-IO decoder, so a request is
 refused as soon as it breaks a limit (an 11th ``file`` part, a part over
 ``MAX_FILE_BYTES``, a body over :data:`MAX_BODY_BYTES`) without buffering the rest of it.
+
+A part's ``filename`` is read as an RFC 7230 quoted-string (``\\"`` is a quote), not
+decoded as an HTML5 form would be: Werkzeug turns every ``%22`` into ``"``, so a file
+literally named ``a%22b.png`` would come back as ``a"b.png``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from typing import Protocol
 
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
@@ -37,6 +42,17 @@ _READ_SIZE = 64 * 1024
 # Headers and boundaries are small; more than this buffered means the boundary is wrong.
 _MAX_DECODER_BUFFER = 1024 * 1024
 _GENERIC_TYPES = frozenset({"", "application/octet-stream"})
+_FILENAME = re.compile(r';\s*filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s"]+))', re.IGNORECASE)
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def _filename(disposition: str | None, decoded: str) -> str:
+    """The ``filename`` parameter as sent, unescaped; ``decoded`` (Werkzeug's) if absent."""
+    match = _FILENAME.search(disposition or "")
+    if match is None:
+        return decoded
+    quoted, token = match.groups()
+    return _ESCAPE.sub(r"\1", quoted) if quoted is not None else token
 
 
 class Readable(Protocol):
@@ -109,7 +125,7 @@ def _decode(stream: Readable, boundary: bytes) -> list[NewMedia]:
                     f"too many files: an upload may carry at most {MAX_FILES_PER_UPLOAD} "
                     "'file' parts"
                 )
-            name = event.filename
+            name = _filename(event.headers.get("Content-Disposition"), event.filename or "")
             declared = parse_options_header(event.headers.get("Content-Type"))[0].lower()
             if declared not in _GENERIC_TYPES and declared not in ALLOWED_CONTENT_TYPES:
                 raise _bad_type(name, declared)
