@@ -37,14 +37,9 @@ import urllib3
 from urllib3.exceptions import NewConnectionError
 
 from ._version import __version__
+from .answers import Answer, raise_for_status, summary
 from .content import MAX_FILES_PER_UPLOAD
 from .errors import (
-    APIError,
-    AuthenticationError,
-    InvalidRequest,
-    MediaNotFound,
-    RateLimited,
-    ServerError,
     TransportError,
     UnexpectedResponse,
     UploadOutcomeUnknown,
@@ -77,7 +72,6 @@ MAX_PAGE_SIZE = 20
 MAX_ANSWER_BYTES = 8 * 1024 * 1024
 """The largest answer body read (API JSON or media bytes); a larger one is refused."""
 _READ_CHUNK = 64 * 1024
-_TAG = re.compile(r"<[^>]*>")
 
 class MediaClient:
     """A client for one Plivo account's Media API.
@@ -291,7 +285,7 @@ class MediaClient:
             response = self._send("GET", media.media_url, deadline)
             body = _read_body(response, operation, deadline)
         if response.status_code != 200:
-            _raise_for_status(response, body, operation)
+            raise_for_status(_answer(response), body, operation)
         return body
 
     # -- transport --------------------------------------------------------------------------
@@ -321,22 +315,26 @@ class MediaClient:
             response = self._send(method, url, deadline, auth=self._auth, **kwargs)
             content = _read_body(response, operation, deadline)
         if not 200 <= response.status_code < 300:
-            _raise_for_status(response, content, operation)
+            raise_for_status(_answer(response), content, operation)
         try:
             body = json.loads(content)
         except ValueError:
             raise UnexpectedResponse(
                 f"Plivo answered {operation} with HTTP {response.status_code} but the body is "
-                f"not JSON: {_summary(response, content)}.",
+                f"not JSON: {summary(_answer(response), content)}.",
                 status=response.status_code,
             ) from None
         if not isinstance(body, dict):
             raise UnexpectedResponse(
                 f"Plivo answered {operation} with JSON that is not an object: "
-                f"{_summary(response, content)}.",
+                f"{summary(_answer(response), content)}.",
                 status=response.status_code,
             )
         return body
+
+
+def _answer(response: requests.Response) -> Answer:
+    return Answer(response.status_code, response.headers, response.reason or "")
 
 
 class _AnswerTooLarge(Exception):
@@ -370,76 +368,6 @@ def _read_body(response: requests.Response, operation: str, deadline: float) -> 
         response.close()
         raise
     return b"".join(chunks)
-
-
-def _summary(response: requests.Response, content: bytes, limit: int = 120) -> str:
-    """One line about an answer that is not Plivo's JSON: status, type and first words."""
-    kind = response.headers.get("Content-Type", "no content type").split(";")[0].strip()
-    text = content[:limit * 8].decode("utf-8", "replace")
-    if "html" in kind.lower():
-        text = _TAG.sub(" ", text)
-    text = " ".join(text.split())
-    text = text[:limit] + ("…" if len(text) > limit or len(content) > limit * 8 else "")
-    return f"HTTP {response.status_code}, {kind}, {text!r}" if text else (
-        f"HTTP {response.status_code}, {kind}, empty body")
-
-
-def _raise_for_status(response: requests.Response, content: bytes, operation: str) -> None:
-    """Raise the APIError subclass for an error status, with Plivo's ``error`` text."""
-    status = response.status_code
-    api_id: str | None = None
-    try:
-        body = json.loads(content)
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and ("error" in body or "api_id" in body):
-        error = " ".join(str(body.get("error")).split())[:300]
-        api_id = str(body["api_id"]) if body.get("api_id") else None
-    else:
-        error = _summary(response, content) if content else (response.reason or "no details")
-    ref = f" (api_id {api_id})" if api_id else ""
-    if status in (401, 403):
-        raise AuthenticationError(
-            f"Plivo refused the credentials for {operation} (HTTP {status}: {error}){ref}; check "
-            "plivo:authId and plivo:authToken, or PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN.",
-            status=status, api_id=api_id, error=error,
-        )
-    if status == 404:
-        raise MediaNotFound(
-            f"Plivo has no such media for {operation} (HTTP 404: {error}){ref}; it expired, was "
-            "deleted, or the id is wrong.",
-            status=status, api_id=api_id, error=error,
-        )
-    if status == 429:
-        retry_after = response.headers.get("Retry-After")
-        raise RateLimited(
-            f"Plivo's rate limit stopped {operation} (HTTP 429: {error}){ref} even after "
-            "retries; wait a minute and run again, or lower the parallelism.",
-            status=status, api_id=api_id, error=error,
-            retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
-        )
-    if status >= 500:
-        raise ServerError(
-            f"Plivo failed on its side during {operation} (HTTP {status}: {error}){ref}; "
-            "run again later.",
-            status=status, api_id=api_id, error=error,
-        )
-    if status in (400, 405, 413, 422):
-        raise InvalidRequest(
-            f"Plivo refused {operation} (HTTP {status}: {error}){ref}.",
-            status=status, api_id=api_id, error=error,
-        )
-    if 300 <= status < 400:
-        where = response.headers.get("Location", "nowhere")
-        raise UnexpectedResponse(
-            f"Plivo answered {operation} with a redirect (HTTP {status} to {where:.120}), which "
-            "this client does not follow; check plivo:apiUrl / PLIVO_API_URL.",
-            status=status, api_id=api_id, error=error,
-        )
-    raise APIError(
-        f"Plivo answered {operation} with HTTP {status}: {error}{ref}.",
-        status=status, api_id=api_id, error=error,
-    )
 
 
 def _caused_by_connect_failure(exc: BaseException) -> bool:
