@@ -27,6 +27,7 @@ from plivo_media_provider.client import MediaClient, UploadFile
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.errors import (
     ConfigurationError,
+    InvalidRequest,
     PlivoMediaError,
     ReconciliationError,
     ServerError,
@@ -382,6 +383,21 @@ def test_media_with_enough_life_left_is_adopted(
     assert Control(emulator.url).stats()["uploads"] == 1
 
 
+def test_media_within_the_margin_of_expiry_is_not_adopted_even_without_reupload_after(
+    direct: MediaClient, emulator: Emulator, tmp_path: Path
+) -> None:
+    """ADOPT_MARGIN: 5 h 40 min old media has 20 minutes left, under the 30-minute margin."""
+    logo = png()
+    started = datetime.now(timezone.utc)
+    journal = UploadJournal(tmp_path / "journal")
+    journal.begin(UploadKey(AUTH_ID, logo.file_name, len(logo.content), logo.sha256), started)
+    [aged] = direct.upload([logo])
+    Control(emulator.url).advance(5 * 3600 + 40 * 60)
+    later = started + timedelta(hours=5, minutes=40)
+    media = Uploader(direct, journal, clock=lambda: later).upload(logo)
+    assert media.media_id != aged.media_id
+
+
 # -- 8. a double unknown outcome ----------------------------------------------------------------
 
 
@@ -410,6 +426,18 @@ def test_uploads_that_all_stay_unknown_stay_journaled(
     assert len(journal.pending(key, datetime.now(timezone.utc))) == 1
     upload_once(direct, logo, journal)
     assert Control(emulator.url).stats()["media"] == 1
+
+
+def test_a_refused_upload_settles_its_journal_record(
+    emulator: Emulator, direct: MediaClient, tmp_path: Path
+) -> None:
+    """A 4xx proves nothing was stored: the write-ahead record is removed, not left."""
+    logo = png()
+    journal = UploadJournal(tmp_path / "journal")
+    Control(emulator.url).fault(method="POST", path=API, status=400, count=1)
+    with pytest.raises(InvalidRequest):
+        upload_once(direct, logo, journal)
+    assert not list((tmp_path / "journal").rglob("*.json"))
 
 
 @pytest.fixture
@@ -508,6 +536,18 @@ def test_a_list_that_ignores_offset_ends_the_search_instead_of_looping(
     error = bounded(lambda: upload_once(proxied, png()))
     assert isinstance(error, ReconciliationError), error
     assert "repeated" in str(error) and "\n" not in str(error)
+    assert proxy.count("GET", API) == 2
+
+
+def test_a_search_is_bounded_in_pages(
+    proxied: MediaClient, proxy: Proxy, direct: MediaClient, tmp_path: Path
+) -> None:
+    """More newer media than the page bound allows: the create fails, journaled."""
+    proxy.rule = FirstUploads(lost_upload_behind_newer_media(direct, count=45))
+    journal = UploadJournal(tmp_path / "journal")
+    with pytest.raises(ReconciliationError) as caught:
+        Uploader(proxied, journal, max_pages=2).upload(png())
+    assert "more than 2 pages" in str(caught.value) and "noted in" in str(caught.value)
     assert proxy.count("GET", API) == 2
 
 
