@@ -308,7 +308,9 @@ def test_twins_after_a_lost_answer_adopt_one_instead_of_failing(
             mine = uploads["n"]
         answer = forward()
         if mine == 1:
-            second_stored.wait(30)  # the twin's upload lands before this one's search
+            # The twin's upload lands before this one's search, unless the twin found this
+            # attempt's write-ahead record first and adopted its media without uploading.
+            second_stored.wait(3)
             raise Drop
         second_stored.set()
         return answer
@@ -318,7 +320,7 @@ def test_twins_after_a_lost_answer_adopt_one_instead_of_failing(
         engine = Engine(process)
         outcome = engine.up(resources)
         assert outcome.ok, outcome.errors
-        assert Control(emulator.url).stats()["media"] == 2
+        assert Control(emulator.url).stats()["media"] in (1, 2)
         assert_twins_converged(engine, resources, emulator.url)
 
 
