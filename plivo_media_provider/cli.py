@@ -103,10 +103,11 @@ def _at_least(minimum: int) -> Callable[[str], int]:
 
 def _add_client_options(sub: _Parser) -> None:
     sub.add_argument("--api-url", help="Plivo API URL (default: PLIVO_API_URL, then Plivo's)")
-    sub.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
-                     help="read timeout per request (default 60)")
-    sub.add_argument("--retries", type=_at_least(0), default=4,
-                     help="retries per request on 429, 5xx and broken connections (default 4)")
+    sub.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                     help="read timeout per request (default: PLIVO_READ_TIMEOUT, then 60)")
+    sub.add_argument("--retries", type=_at_least(0), default=None,
+                     help="retries per request on 429, 5xx and broken connections "
+                          "(default: PLIVO_RETRIES, then 4)")
     sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -173,10 +174,10 @@ def _run_ls(args: argparse.Namespace) -> int:
     from .drift import run_ls
     from .settings import resolve_settings
 
-    return run_ls(
-        settings=resolve_settings(api_url=args.api_url), as_json=args.json, stdout=sys.stdout,
-        read_timeout=args.timeout, retries=args.retries,
+    settings = resolve_settings(
+        api_url=args.api_url, read_timeout=args.timeout, retries=args.retries
     )
+    return run_ls(settings=settings, as_json=args.json, stdout=sys.stdout)
 
 
 def _add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:

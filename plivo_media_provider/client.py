@@ -27,7 +27,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
@@ -51,6 +51,7 @@ from .settings import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
     DEFAULT_REQUEST_DEADLINE,
+    RetryPolicy,
     Settings,
 )
 from .wire import RETRY_AFTER_MAX, MultipartBody, PlivoRetry
@@ -91,11 +92,13 @@ class MediaClient:
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         request_deadline: float = DEFAULT_REQUEST_DEADLINE,
-        retries: int = 4,
-        backoff_factor: float = 0.5,
-        backoff_max: float = 10.0,
+        retries: int = RetryPolicy.retries,
+        backoff_factor: float = RetryPolicy.backoff_factor,
+        backoff_max: float = RetryPolicy.backoff_max,
+        session_factory: Callable[[], requests.Session] = requests.Session,
     ) -> None:
         self.auth_id = auth_id
+        self._session_factory = session_factory
         self._auth = (auth_id, auth_token)
         self.api_url = api_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
@@ -119,10 +122,24 @@ class MediaClient:
         self._sessions_lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings, **options: Any) -> MediaClient:
-        options.setdefault("read_timeout", settings.read_timeout)
-        options.setdefault("request_deadline", settings.request_deadline)
-        return cls(settings.auth_id, settings.auth_token, settings.api_url, **options)
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        session_factory: Callable[[], requests.Session] = requests.Session,
+    ) -> MediaClient:
+        """A client with every timeout and the retry policy taken from ``settings``.
+
+        ``session_factory`` makes each thread's ``requests.Session``; the client then sets
+        its headers and mounts its retrying adapter on it. It is the transport seam: a test
+        passes a Session subclass whose ``send`` answers, instead of patching requests.
+        """
+        return cls(
+            settings.auth_id, settings.auth_token, settings.api_url,
+            read_timeout=settings.read_timeout, request_deadline=settings.request_deadline,
+            retries=settings.retry.retries, backoff_factor=settings.retry.backoff_factor,
+            backoff_max=settings.retry.backoff_max, session_factory=session_factory,
+        )
 
     def __repr__(self) -> str:
         return f"MediaClient(auth_id={self.auth_id!r}, api_url={self.api_url!r})"
@@ -145,7 +162,7 @@ class MediaClient:
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
+            session = self._session_factory()
             session.headers["User-Agent"] = USER_AGENT
             session.headers["Accept"] = "application/json"
             adapter = requests.adapters.HTTPAdapter(max_retries=self._retry, pool_maxsize=2)

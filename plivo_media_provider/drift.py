@@ -104,7 +104,7 @@ from .client import Media, MediaClient, format_time, parse_upload_time
 from .errors import AuthenticationError, MediaNotFound, PlivoMediaError
 from .media import UNSENT_RETENTION
 from .provider import parse_duration
-from .settings import DEFAULT_READ_TIMEOUT, Settings, resolve_settings
+from .settings import Settings, resolve_settings
 from .stack_export import StateResource, media_resources, read_export
 
 SCHEMA = "plivo-media-drift/1"
@@ -594,13 +594,14 @@ def run_drift(
     stdin: TextIO,
     stdout: TextIO,
     stderr: TextIO,
-    read_timeout: float = DEFAULT_READ_TIMEOUT,
-    retries: int = 4,
+    read_timeout: float | None = None,
+    retries: int | None = None,
 ) -> int:
     """The ``plivo-media drift`` command: read state, check, print; return the exit code.
 
-    Credentials come from the environment (``resolve_settings``); ``api_url`` overrides
-    ``PLIVO_API_URL``. The report goes to ``stdout`` (table or JSON); progress (many
+    Settings come from the environment (``resolve_settings``); ``api_url``, ``read_timeout``
+    and ``retries``, when given, override ``PLIVO_API_URL``, ``PLIVO_READ_TIMEOUT`` and
+    ``PLIVO_RETRIES``. The report goes to ``stdout`` (table or JSON); progress (many
     resources, ``stderr`` a terminal) and a final one-line summary go to ``stderr``. A
     PlivoMediaError that stops the run is raised; with ``as_json`` the error document is
     printed first.
@@ -610,16 +611,14 @@ def run_drift(
     else:
         source = "stdin" if state == "-" else f"file {state}"
     try:
-        settings = resolve_settings(api_url=api_url)
+        settings = resolve_settings(api_url=api_url, read_timeout=read_timeout, retries=retries)
         api_url = settings.api_url
         export, source = read_export(
             state=state, stack=options.stack, cwd=options.root, stdin_text=stdin.read
         )
         resources = media_resources(export)
         show = len(resources) > PROGRESS_THRESHOLD and stderr.isatty()
-        with MediaClient.from_settings(
-            settings, read_timeout=read_timeout, retries=retries
-        ) as client:
+        with MediaClient.from_settings(settings) as client:
             report = check_drift(
                 resources, client, options, source=source,
                 progress=_progress_printer(stderr) if show else None,
@@ -640,12 +639,9 @@ def run_drift(
     return report.exit_code
 
 
-def run_ls(
-    *, settings: Settings, as_json: bool, stdout: TextIO,
-    read_timeout: float = DEFAULT_READ_TIMEOUT, retries: int = 4,
-) -> int:
+def run_ls(*, settings: Settings, as_json: bool, stdout: TextIO) -> int:
     """The ``plivo-media ls`` command: list every media of the account, newest first."""
-    with MediaClient.from_settings(settings, read_timeout=read_timeout, retries=retries) as client:
+    with MediaClient.from_settings(settings) as client:
         listing = media_listing(client)
     text = json.dumps(listing, indent=2) if as_json else render_listing(listing)
     stdout.write(text + "\n")

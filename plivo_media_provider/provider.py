@@ -155,14 +155,23 @@ def _client_for(settings: Settings) -> MediaClient:
         return client
 
 
-def close_clients(api_url: str) -> None:
-    """Close and forget this process's clients for ``api_url`` (the test kit calls it when
-    its emulator stops, so no connection outlives it)."""
+def close_clients(api_url: str | None = None) -> None:
+    """Close and forget this process's cached clients: those for ``api_url``, or all.
+
+    The public reset of the client cache: the test kit calls it when its emulator stops, so
+    no connection outlives it, and tests call it so no client outlives a test.
+    """
     with _clients_lock:
-        gone = [settings for settings in _clients if settings.api_url == api_url]
+        gone = [s for s in _clients if api_url is None or s.api_url == api_url]
         closing = [_clients.pop(settings) for settings in gone]
     for client in closing:
         client.close()
+
+
+def cached_api_urls() -> frozenset[str]:
+    """The API URLs this process holds clients for (what :func:`close_clients` would close)."""
+    with _clients_lock:
+        return frozenset(settings.api_url for settings in _clients)
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -4,9 +4,15 @@ Precedence, highest first, field by field:
 
 1. explicit arguments (a caller that passes ``auth_id=...``);
 2. Pulumi stack config: ``plivo:authId``, ``plivo:authToken`` (set it with ``--secret``),
-   ``plivo:apiUrl``, ``plivo:readTimeout``, ``plivo:requestDeadline``;
+   ``plivo:apiUrl``, ``plivo:readTimeout``, ``plivo:requestDeadline``, ``plivo:retries``,
+   ``plivo:backoffFactor``;
 3. the environment: ``PLIVO_AUTH_ID``, ``PLIVO_AUTH_TOKEN``, ``PLIVO_API_URL``,
-   ``PLIVO_READ_TIMEOUT``, ``PLIVO_REQUEST_DEADLINE``.
+   ``PLIVO_READ_TIMEOUT``, ``PLIVO_REQUEST_DEADLINE``, ``PLIVO_RETRIES``,
+   ``PLIVO_BACKOFF_FACTOR``.
+
+``retries`` (default 4) and ``backoffFactor`` (default 0.5 s, doubled per retry, with as much
+jitter) are the :class:`RetryPolicy`: every caller, the provider, ``drift`` and ``ls`` alike,
+gets it from here and nowhere else.
 
 ``readTimeout`` is the seconds to wait for the next bytes of an answer (default 60);
 ``requestDeadline`` is the most seconds one API call may take in all, its retries and their
@@ -41,6 +47,8 @@ CONFIG_KEYS = {
     "api_url": "plivo:apiUrl",
     "read_timeout": "plivo:readTimeout",
     "request_deadline": "plivo:requestDeadline",
+    "retries": "plivo:retries",
+    "backoff_factor": "plivo:backoffFactor",
 }
 ENV_KEYS = {
     "auth_id": "PLIVO_AUTH_ID",
@@ -48,9 +56,26 @@ ENV_KEYS = {
     "api_url": "PLIVO_API_URL",
     "read_timeout": "PLIVO_READ_TIMEOUT",
     "request_deadline": "PLIVO_REQUEST_DEADLINE",
+    "retries": "PLIVO_RETRIES",
+    "backoff_factor": "PLIVO_BACKOFF_FACTOR",
 }
 
 _AUTH_ID = re.compile(r"^(MA|SA)[A-Z0-9]{18}$")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a failed request is tried again.
+
+    ``retries`` is the most retries per request (429, 5xx and broken connections for reads;
+    only 429 and a connection never made for uploads). The wait before retry *n* is
+    ``backoff_factor * 2**(n-1)`` seconds plus up to ``backoff_factor`` of jitter, at most
+    ``backoff_max``; a server's ``Retry-After`` is honoured up to the client's cap.
+    """
+
+    retries: int = 4
+    backoff_factor: float = 0.5
+    backoff_max: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -62,11 +87,13 @@ class Settings:
     api_url: str = DEFAULT_API_URL
     read_timeout: float = DEFAULT_READ_TIMEOUT
     request_deadline: float = DEFAULT_REQUEST_DEADLINE
+    retry: RetryPolicy = RetryPolicy()
 
     def __repr__(self) -> str:
         return (
             f"Settings(auth_id={self.auth_id!r}, auth_token='***', api_url={self.api_url!r}, "
-            f"read_timeout={self.read_timeout!r}, request_deadline={self.request_deadline!r})"
+            f"read_timeout={self.read_timeout!r}, request_deadline={self.request_deadline!r}, "
+            f"retry={self.retry!r})"
         )
 
 
@@ -84,6 +111,8 @@ def resolve_settings(
     api_url: str | None = None,
     read_timeout: float | None = None,
     request_deadline: float | None = None,
+    retries: int | None = None,
+    backoff_factor: float | None = None,
     config: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
@@ -97,6 +126,7 @@ def resolve_settings(
     explicit = {
         "auth_id": auth_id, "auth_token": auth_token, "api_url": api_url,
         "read_timeout": read_timeout, "request_deadline": request_deadline,
+        "retries": retries, "backoff_factor": backoff_factor,
     }
     resolved = {
         name: _first(explicit[name], config.get(CONFIG_KEYS[name]), env.get(ENV_KEYS[name]))
@@ -142,7 +172,36 @@ def resolve_settings(
         request_deadline=_seconds(
             resolved["request_deadline"], "request_deadline", DEFAULT_REQUEST_DEADLINE
         ),
+        retry=_retry_policy(resolved["retries"], resolved["backoff_factor"]),
     )
+
+
+def _retry_policy(retries: str | None, backoff_factor: str | None) -> RetryPolicy:
+    default = RetryPolicy()
+    count = default.retries
+    if retries is not None:
+        try:
+            count = int(retries)
+        except ValueError:
+            count = -1
+        if not 0 <= count <= 10:
+            raise ConfigurationError(
+                f"Plivo retries {retries!r} must be a whole number from 0 to 10 (default "
+                f"{default.retries}); fix {CONFIG_KEYS['retries']} or {ENV_KEYS['retries']}."
+            )
+    factor = default.backoff_factor
+    if backoff_factor is not None:
+        try:
+            factor = float(backoff_factor)
+        except ValueError:
+            factor = math.nan
+        if not 0 <= factor <= 60:
+            raise ConfigurationError(
+                f"Plivo backoff factor {backoff_factor!r} must be a number of seconds from 0 "
+                f"to 60 (default {default.backoff_factor:g}); fix "
+                f"{CONFIG_KEYS['backoff_factor']} or {ENV_KEYS['backoff_factor']}."
+            )
+    return RetryPolicy(count, factor, default.backoff_max)
 
 
 def _seconds(text: str | None, name: str, default: float) -> float:

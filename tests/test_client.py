@@ -1,13 +1,15 @@
-"""Client units: parsing, retry policy, and the transport seam (pytest-mock only there)."""
+"""Client units: parsing, retry policy, and the transport seam (a scripted Session, passed
+through the client's session_factory, never a patch of requests)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 import requests
-from pytest_mock import MockerFixture
 from urllib3.exceptions import NewConnectionError, ProtocolError
 from urllib3.filepost import encode_multipart_formdata
 
@@ -77,42 +79,69 @@ def test_upload_is_retried_only_on_429() -> None:
     assert retry.is_retry("GET", 500) and retry.is_retry("GET", 429)
 
 
-def test_upload_refuses_more_than_ten_files_before_sending(mocker: MockerFixture) -> None:
-    client = MediaClient("MA0123456789ABCDEFGH", "t", "http://127.0.0.1:9")
-    spy = mocker.patch.object(requests.Session, "request")
-    with pytest.raises(ValueError, match="1 to 10"):
+class Scripted(requests.Session):
+    """A Session, made by the client's ``session_factory`` seam, that sends nothing: each
+    request is recorded, then raises ``error`` or is answered by ``answer``."""
+
+    def __init__(self, error: Exception | None = None,
+                 answer: Callable[[requests.PreparedRequest], requests.Response] | None = None
+                 ) -> None:
+        super().__init__()
+        self.error, self.answer = error, answer
+        self.sent: list[requests.PreparedRequest] = []
+
+    def send(self, request: requests.PreparedRequest, **_: Any) -> requests.Response:
+        self.sent.append(request)
+        if self.error is not None:
+            raise self.error
+        assert self.answer is not None
+        return self.answer(request)
+
+
+def scripted_client(session: Scripted) -> MediaClient:
+    return MediaClient("MA0123456789ABCDEFGH", "t", "http://127.0.0.1:9",
+                       session_factory=lambda: session)
+
+
+def test_upload_refuses_more_than_ten_files_before_sending() -> None:
+    session = Scripted(error=AssertionError("nothing may be sent"))
+    with scripted_client(session) as client, pytest.raises(ValueError, match="1 to 10"):
         client.upload([UploadFile(f"{i}.txt", b"x", "text/plain") for i in range(11)])
-    spy.assert_not_called()
-    client.close()
+    assert session.sent == []
 
 
-def test_an_upload_broken_after_sending_is_outcome_unknown(mocker: MockerFixture) -> None:
-    client = MediaClient("MA0123456789ABCDEFGH", "t", "http://127.0.0.1:9")
+def test_an_upload_broken_after_sending_is_outcome_unknown() -> None:
     broken = requests.exceptions.ConnectionError(ProtocolError("Connection aborted."))
-    mocker.patch.object(requests.Session, "request", side_effect=broken)
-    with pytest.raises(UploadOutcomeUnknown) as caught:
+    with scripted_client(Scripted(error=broken)) as client, \
+            pytest.raises(UploadOutcomeUnknown) as caught:
         client.upload([UploadFile("a.txt", b"x", "text/plain")])
     assert caught.value.file_names == ("a.txt",)
-    client.close()
 
 
-def test_a_connection_never_made_is_a_plain_transport_error(mocker: MockerFixture) -> None:
-    client = MediaClient("MA0123456789ABCDEFGH", "t", "http://127.0.0.1:9")
+def test_a_connection_never_made_is_a_plain_transport_error() -> None:
     refused = requests.exceptions.ConnectionError(NewConnectionError(None, "refused"))  # type: ignore[arg-type]
-    mocker.patch.object(requests.Session, "request", side_effect=refused)
-    with pytest.raises(TransportError) as caught:
+    with scripted_client(Scripted(error=refused)) as client, \
+            pytest.raises(TransportError) as caught:
         client.upload([UploadFile("a.txt", b"x", "text/plain")])
     assert not isinstance(caught.value, UploadOutcomeUnknown)
     assert "nothing was sent" in str(caught.value)
-    client.close()
 
 
-def test_a_read_timeout_on_upload_is_outcome_unknown(mocker: MockerFixture) -> None:
-    client = MediaClient("MA0123456789ABCDEFGH", "t", "http://127.0.0.1:9")
-    mocker.patch.object(requests.Session, "request", side_effect=requests.exceptions.ReadTimeout())
-    with pytest.raises(UploadOutcomeUnknown):
+def test_a_read_timeout_on_upload_is_outcome_unknown() -> None:
+    with scripted_client(Scripted(error=requests.exceptions.ReadTimeout())) as client, \
+            pytest.raises(UploadOutcomeUnknown):
         client.upload([UploadFile("a.txt", b"x", "text/plain")])
-    client.close()
+
+
+def test_the_session_factory_gets_the_clients_headers_and_retrying_adapter() -> None:
+    session = Scripted(error=requests.exceptions.ReadTimeout())
+    with scripted_client(session) as client, pytest.raises(TransportError):
+        client.get("m1")
+    [request] = session.sent
+    assert request.headers["User-Agent"].startswith("plivo-media-provider/")
+    assert request.headers["Authorization"].startswith("Basic ")
+    adapter = session.get_adapter("https://api.plivo.com")
+    assert isinstance(adapter.max_retries, PlivoRetry)  # type: ignore[attr-defined]
 
 
 def test_repr_never_shows_the_token() -> None:
@@ -122,17 +151,14 @@ def test_repr_never_shows_the_token() -> None:
     client.close()
 
 
-def test_an_upload_sends_requests_own_multipart_bytes_without_copying_the_file(
-    mocker: MockerFixture,
-) -> None:
+def test_an_upload_sends_requests_own_multipart_bytes_without_copying_the_file() -> None:
     """The body is what ``files=`` would build, with a Content-Length, and the file's bytes
     object itself is one of the parts sent: 2 MB uploads hold no second copy in memory."""
     data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64
     upload = UploadFile('menu "v2" \u00e9.png', data, "image/png")
     sent: list[requests.PreparedRequest] = []
 
-    def send(_session: requests.Session, request: requests.PreparedRequest,
-             **_: object) -> requests.Response:
+    def answer(request: requests.PreparedRequest) -> requests.Response:
         sent.append(request)
         answer = requests.Response()
         answer.status_code = 200
@@ -141,10 +167,8 @@ def test_an_upload_sends_requests_own_multipart_bytes_without_copying_the_file(
              "status": "success"}]}).encode()
         return answer
 
-    mocker.patch.object(requests.Session, "send", send)
-    client = MediaClient("MA0123456789ABCDEFGH", "t", "http://127.0.0.1:9")
-    client.upload([upload])
-    client.close()
+    with scripted_client(Scripted(answer=answer)) as client:
+        client.upload([upload])
     [request] = sent
     parts = list(request.body)  # type: ignore[arg-type]
     assert any(part is data for part in parts)

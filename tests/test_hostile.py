@@ -356,9 +356,7 @@ def provider_env_vars(monkeypatch: pytest.MonkeyPatch, emulator: Emulator) -> It
     monkeypatch.setenv("PLIVO_AUTH_TOKEN", AUTH_TOKEN)
     monkeypatch.setenv("PLIVO_API_URL", emulator.url)
     yield Control(emulator.url)
-    for client in provider_module._clients.values():
-        client.close()
-    provider_module._clients.clear()
+    provider_module.close_clients()
 
 
 def test_create_refuses_a_fifo_swapped_in_after_check_without_blocking(

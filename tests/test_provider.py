@@ -34,9 +34,7 @@ from tests.support.control import Control
 @pytest.fixture(autouse=True)
 def fresh_clients() -> Iterator[None]:
     yield
-    for client in provider_module._clients.values():
-        client.close()
-    provider_module._clients.clear()
+    provider_module.close_clients()
 
 
 @pytest.fixture
@@ -44,6 +42,8 @@ def env(monkeypatch: pytest.MonkeyPatch, emulator: Emulator) -> Control:
     monkeypatch.setenv("PLIVO_AUTH_ID", AUTH_ID)
     monkeypatch.setenv("PLIVO_AUTH_TOKEN", AUTH_TOKEN)
     monkeypatch.setenv("PLIVO_API_URL", emulator.url)
+    # Through the settings seam: retries are exercised in full, without seconds of backoff.
+    monkeypatch.setenv("PLIVO_BACKOFF_FACTOR", "0.01")
     return Control(emulator.url)
 
 
@@ -303,6 +303,7 @@ def test_read_with_the_api_unreachable_raises(logo: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("PLIVO_AUTH_ID", AUTH_ID)
     monkeypatch.setenv("PLIVO_AUTH_TOKEN", AUTH_TOKEN)
     monkeypatch.setenv("PLIVO_API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("PLIVO_BACKOFF_FACTOR", "0.01")
     with pytest.raises(TransportError, match="Could not connect"):
         MediaFileProvider().read("m1", {"path": str(logo)})
 

@@ -170,11 +170,7 @@ def in_process(
 @pytest.fixture(autouse=True)
 def _close_clients() -> Iterator[None]:
     yield
-    with provider_module._clients_lock:
-        clients = list(provider_module._clients.values())
-        provider_module._clients.clear()
-    for client in clients:
-        client.close()
+    provider_module.close_clients()
 
 
 def test_replacement_is_due_at_reupload_after_while_plivo_still_holds_the_media(

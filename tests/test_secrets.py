@@ -207,8 +207,9 @@ def test_the_client_and_its_errors_keep_the_token_out_of_log_records(
     with caplog.at_level(logging.DEBUG):
         settings = resolve_settings(environ={"PLIVO_AUTH_ID": AUTH_ID,
                                              "PLIVO_AUTH_TOKEN": AUTH_TOKEN,
-                                             "PLIVO_API_URL": verbose_emulator.url})
-        with MediaClient.from_settings(settings, retries=0) as client:
+                                             "PLIVO_API_URL": verbose_emulator.url,
+                                             "PLIVO_RETRIES": "0"})
+        with MediaClient.from_settings(settings) as client:
             [media] = client.upload([UploadFile("a.png", files.png_bytes(), "image/png")])
             client.get(media.media_id)
             client.download(media)

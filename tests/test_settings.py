@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from plivo_media_provider.errors import ConfigurationError
-from plivo_media_provider.settings import DEFAULT_API_URL, resolve_settings
+from plivo_media_provider.settings import DEFAULT_API_URL, RetryPolicy, resolve_settings
 
 ENV = {"PLIVO_AUTH_ID": "MAENVIRONMENT0000001", "PLIVO_AUTH_TOKEN": "env-token",
        "PLIVO_API_URL": "http://env.example"}
@@ -78,3 +78,27 @@ def test_repr_masks_the_token() -> None:
     settings = resolve_settings(auth_id="MA0123456789ABCDEFGH", auth_token="hunter2", environ={})
     assert "hunter2" not in repr(settings)
     assert "hunter2" not in str(settings)
+
+
+def test_the_retry_policy_comes_through_settings_by_the_same_precedence() -> None:
+    assert resolve_settings(environ=ENV).retry == RetryPolicy()
+    env = {**ENV, "PLIVO_RETRIES": "1", "PLIVO_BACKOFF_FACTOR": "0.25"}
+    assert resolve_settings(environ=env).retry == RetryPolicy(1, 0.25)
+    config = {"plivo:retries": "2"}
+    assert resolve_settings(config=config, environ=env).retry.retries == 2
+    assert resolve_settings(retries=0, config=config, environ=env).retry.retries == 0
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("PLIVO_RETRIES", "-1"), ("PLIVO_RETRIES", "11"), ("PLIVO_RETRIES", "two"),
+     ("PLIVO_BACKOFF_FACTOR", "nan"), ("PLIVO_BACKOFF_FACTOR", "61"),
+     ("PLIVO_BACKOFF_FACTOR", "-0.5")],
+)
+def test_a_bad_retry_setting_is_one_line_naming_value_limit_and_setting(
+    key: str, value: str
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        resolve_settings(environ={**ENV, key: value})
+    message = str(caught.value)
+    assert repr(value) in message and key in message and "\n" not in message

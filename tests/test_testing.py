@@ -271,9 +271,9 @@ def test_leaving_the_kit_closes_the_providers_clients_for_its_emulator(media: Pa
     with MediaTestKit() as kit:
         kit.up(shop, work_dir=media)
         url = kit.emulator.url
-        assert any(s.api_url == url for s in provider_module._clients)
+        assert url in provider_module.cached_api_urls()
 
-    assert not any(s.api_url == url for s in provider_module._clients)
+    assert url not in provider_module.cached_api_urls()
 
 
 def test_the_kit_must_be_started_before_use() -> None:
