@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.benchmarks import run
+from tests.benchmarks import report, run
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--assets", "4", "--runs", "1", "--small-bytes", "2000", "--large-bytes", "8000",
@@ -41,7 +41,7 @@ def figures() -> dict[str, Any]:
 def test_every_phase_and_profile_has_a_row(figures: dict[str, Any]) -> None:
     assert figures["schema"] == run.SCHEMA
     rows = {(row["phase"], row["profile"]) for row in figures["summary"]}
-    assert rows == {(phase, profile) for phase in run.PHASES for profile in run.PROFILES}
+    assert rows == {(phase, profile) for phase in report.PHASES for profile in report.PROFILES}
 
 
 def test_every_ratio_is_a_finite_positive_number(figures: dict[str, Any]) -> None:
@@ -50,7 +50,7 @@ def test_every_ratio_is_a_finite_positive_number(figures: dict[str, Any]) -> Non
         for key in ("provider_s", "floor_s", "ratio_floor"):
             assert positive(row[key]), (where, key, row[key])
         assert row["ratio_floor"] == pytest.approx(row["provider_s"] / row["floor_s"], rel=0.01)
-        if row["phase"] == run.DRIFT:
+        if row["phase"] == report.DRIFT:
             assert row["peer_s"] is None and row["ratio_peer"] is None
         else:
             assert positive(row["peer_s"]) and positive(row["ratio_peer"]), where
@@ -59,7 +59,7 @@ def test_every_ratio_is_a_finite_positive_number(figures: dict[str, Any]) -> Non
 
 def test_the_verdict_follows_the_targets(figures: dict[str, Any]) -> None:
     for row in figures["summary"]:
-        targets = run.TARGETS.get((row["phase"], row["profile"]), {})
+        targets = report.TARGETS.get((row["phase"], row["profile"]), {})
         assert row["targets"] == targets
         if not targets:
             assert row["met"] is None
@@ -70,12 +70,12 @@ def test_the_verdict_follows_the_targets(figures: dict[str, Any]) -> None:
 
 def test_every_provider_and_floor_ran_in_every_phase(figures: dict[str, Any]) -> None:
     for profile, data in figures["profiles"].items():
-        for phase in run.ENGINE_PHASES:
+        for phase in report.ENGINE_PHASES:
             runs = data["runs_s"][phase]
-            assert set(runs) == set(run.KINDS), (profile, phase)
+            assert set(runs) == set(report.KINDS), (profile, phase)
             assert all(len(times) == 1 and positive(times[0]) for times in runs.values())
-        drift = data["runs_s"][run.DRIFT]
-        assert set(drift) == {run.PROVIDER, run.GETS}
+        drift = data["runs_s"][report.DRIFT]
+        assert set(drift) == {report.PROVIDER, report.GETS}
         assert all(positive(t) for times in drift.values() for t in times)
 
 
@@ -83,10 +83,10 @@ def test_connections_and_memory_are_reported(figures: dict[str, Any]) -> None:
     for data in figures["profiles"].values():
         connections, rss = data["connections"], data["rss_mib"]
         # The do-nothing provider never talks to Plivo; the others must have.
-        assert connections[run.NOOP] == 0
-        assert connections[run.PEER] >= 1 and connections[run.RAW] >= 1
-        assert 1 <= connections[run.PROVIDER] <= run.SERVER_WORKERS
-        for kind in run.SERVED:
+        assert connections[report.NOOP] == 0
+        assert connections[report.PEER] >= 1 and connections[report.RAW] >= 1
+        assert 1 <= connections[report.PROVIDER] <= report.SERVER_WORKERS
+        for kind in report.SERVED_KINDS:
             assert 0 < rss[kind]["before"] <= rss[kind]["peak"], kind
             assert rss[kind]["after"] <= rss[kind]["peak"], kind
         assert isinstance(rss["met"], bool)
@@ -98,7 +98,7 @@ def test_the_config_says_what_was_measured(figures: dict[str, Any]) -> None:
     assert config["small_files"] + config["large_files"] == 4
     assert config["total_bytes"] == (config["small_files"] * 2000 + config["large_files"] * 8000)
     assert (config["engine_workers"], config["drift_media"]) == (8, 5)
-    assert [figures["profiles"][p]["rtt_ms"] for p in run.PROFILES] == [0.0, 2.0]
+    assert [figures["profiles"][p]["rtt_ms"] for p in report.PROFILES] == [0.0, 2.0]
 
 
 def test_python_dash_m_runs_it_too() -> None:
