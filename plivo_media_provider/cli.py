@@ -48,15 +48,19 @@ def _add_emulator(commands: argparse._SubParsersAction[_Parser]) -> None:
         "--rate-limit", default="300/5", help="requests per seconds per account (default 300/5)"
     )
     sub.add_argument("--no-rate-limit", action="store_true", help="switch the rate limit off")
+    sub.add_argument("--latency", default="0ms", metavar="DURATION",
+                     help="hold back every Plivo answer this long, like a WAN round trip "
+                          "(e.g. 60ms; default 0ms)")
     sub.add_argument("--verbose", action="store_true", help="log each request (never its auth)")
     sub.set_defaults(handler=_run_emulator)
 
 
 def _run_emulator(args: argparse.Namespace) -> int:
-    from .emulator import parse_rate_limit, serve
+    from .emulator import parse_latency, parse_rate_limit, serve
 
     try:
         rate_limit = None if args.no_rate_limit else parse_rate_limit(args.rate_limit)
+        latency = parse_latency(args.latency)
     except ValueError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -68,6 +72,7 @@ def _run_emulator(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         rate_limit=rate_limit,
         verbose=args.verbose,
+        latency=latency,
     )
     return EXIT_OK
 

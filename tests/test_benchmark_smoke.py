@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from tests.benchmarks import run
+from tests.benchmarks import report, run
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = ["--assets", "4", "--reps", "1", "--small-bytes", "2000", "--large-bytes", "8000"]
+TINY = ["--assets", "4", "--runs", "1", "--small-bytes", "2000", "--large-bytes", "8000",
+        "--rtt", "2ms", "--drift-media", "5", "--drift-bytes", "2000"]
 
 
 def positive(value: Any) -> bool:
@@ -29,48 +30,75 @@ def figures() -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PLIVO_", "PULUMI_"))}
     done = subprocess.run(
         [sys.executable, "tests/benchmarks/run.py", *TINY, "--json"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "up (create)" in done.stderr  # the table still goes to people, on stderr
+    assert "/floor" in done.stderr and "/peer" in done.stderr  # the table goes to people
     doc: dict[str, Any] = json.loads(done.stdout)
     return doc
 
 
-def test_every_phase_has_positive_times_and_a_ratio(figures: dict[str, Any]) -> None:
+def test_every_phase_and_profile_has_a_row(figures: dict[str, Any]) -> None:
     assert figures["schema"] == run.SCHEMA
-    assert set(figures["phases"]) == set(run.PHASES)
-    for name, phase in figures["phases"].items():
-        assert phase["available"] is True, name
-        for key in ("provider_s", "floor_s", "ratio", "target"):
-            assert positive(phase[key]), (name, key, phase[key])
-        assert phase["ratio"] == pytest.approx(phase["provider_s"] / phase["floor_s"], rel=0.01)
-        assert phase["met"] is (phase["ratio"] <= phase["target"])
-        assert all(positive(t) for runs in phase["runs_s"].values() for t in runs), name
-        assert all(positive(v) for v in phase["diagnostics"].values()), name
+    rows = {(row["phase"], row["profile"]) for row in figures["summary"]}
+    assert rows == {(phase, profile) for phase in report.PHASES for profile in report.PROFILES}
 
 
-def test_the_diagnostics_split_each_gap(figures: dict[str, Any]) -> None:
-    phases = figures["phases"]
-    for name in ("up", "preview", "refresh"):
-        assert {"direct_ratio", "rpc_floor_ratio"} <= set(phases[name]["diagnostics"]), name
-    assert "get_floor_ratio" in phases["drift"]["diagnostics"]
+def test_every_ratio_is_a_finite_positive_number(figures: dict[str, Any]) -> None:
+    for row in figures["summary"]:
+        where = (row["phase"], row["profile"])
+        for key in ("provider_s", "floor_s", "ratio_floor"):
+            assert positive(row[key]), (where, key, row[key])
+        assert row["ratio_floor"] == pytest.approx(row["provider_s"] / row["floor_s"], rel=0.01)
+        if row["phase"] == report.DRIFT:
+            assert row["peer_s"] is None and row["ratio_peer"] is None
+        else:
+            assert positive(row["peer_s"]) and positive(row["ratio_peer"]), where
+            assert row["floor_s"] == pytest.approx(row["noop_s"] + row["raw_s"], abs=1e-3)
+
+
+def test_the_verdict_follows_the_targets(figures: dict[str, Any]) -> None:
+    for row in figures["summary"]:
+        targets = report.TARGETS.get((row["phase"], row["profile"]), {})
+        assert row["targets"] == targets
+        if not targets:
+            assert row["met"] is None
+            continue
+        ratios = {"floor": row["ratio_floor"], "peer": row["ratio_peer"]}
+        assert row["met"] is all(ratios[key] <= limit for key, limit in targets.items())
+
+
+def test_every_provider_and_floor_ran_in_every_phase(figures: dict[str, Any]) -> None:
+    for profile, data in figures["profiles"].items():
+        for phase in report.ENGINE_PHASES:
+            runs = data["runs_s"][phase]
+            assert set(runs) == set(report.KINDS), (profile, phase)
+            assert all(len(times) == 1 and positive(times[0]) for times in runs.values())
+        drift = data["runs_s"][report.DRIFT]
+        assert set(drift) == {report.PROVIDER, report.GETS}
+        assert all(positive(t) for times in drift.values() for t in times)
 
 
 def test_connections_and_memory_are_reported(figures: dict[str, Any]) -> None:
-    connections, rss = figures["connections"], figures["rss"]
-    # One up and one refresh run: the server's threads open a connection each, at most.
-    assert 1 <= connections["provider_total"] <= run.SERVER_WORKERS
-    assert len(connections["provider_up_runs"]) == len(connections["provider_refresh_runs"]) == 1
-    assert 0 < rss["idle_mib"] <= rss["loaded_mib"] <= rss["peak_mib"]
-    assert isinstance(rss["met"], bool)
+    for data in figures["profiles"].values():
+        connections, rss = data["connections"], data["rss_mib"]
+        # The do-nothing provider never talks to Plivo; the others must have.
+        assert connections[report.NOOP] == 0
+        assert connections[report.PEER] >= 1 and connections[report.RAW] >= 1
+        assert 1 <= connections[report.PROVIDER] <= report.SERVER_WORKERS
+        for kind in report.SERVED_KINDS:
+            assert 0 < rss[kind]["before"] <= rss[kind]["peak"], kind
+            assert rss[kind]["after"] <= rss[kind]["peak"], kind
+        assert isinstance(rss["met"], bool)
 
 
 def test_the_config_says_what_was_measured(figures: dict[str, Any]) -> None:
     config = figures["config"]
-    assert (config["assets"], config["reps"], config["emulator"]) == (4, 1, "process")
+    assert (config["assets"], config["runs"], config["rtt_ms"]) == (4, 1, 2.0)
     assert config["small_files"] + config["large_files"] == 4
     assert config["total_bytes"] == (config["small_files"] * 2000 + config["large_files"] * 8000)
+    assert (config["engine_workers"], config["drift_media"]) == (8, 5)
+    assert [figures["profiles"][p]["rtt_ms"] for p in report.PROFILES] == [0.0, 2.0]
 
 
 def test_python_dash_m_runs_it_too() -> None:
@@ -80,11 +108,19 @@ def test_python_dash_m_runs_it_too() -> None:
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "--assets" in done.stdout and "--json" in done.stdout
+    assert "--runs" in done.stdout and "--rtt" in done.stdout and "--json" in done.stdout
 
 
-def test_a_bad_count_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--assets", "0"], "'0' must be a whole number of 1 or more"),
+    (["--rtt", "soon"], "latency 'soon' is not a duration"),
+    (["--rtt", "0ms"], "--rtt '0ms' must be more than 0"),
+    (["--profiles", "moon"], "profiles 'moon': choose from loopback, wan"),
+], ids=["assets", "rtt-nonsense", "rtt-zero", "profile"])
+def test_bad_options_are_usage_errors(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as stopped:
-        run.main(["--assets", "0"])
+        run.main(argv)
     assert stopped.value.code == 2
-    assert "'0' must be a whole number of 1 or more" in capsys.readouterr().err
+    assert message in capsys.readouterr().err

@@ -22,7 +22,12 @@ needs no auth and is neither rate limited nor subject to faults:
   (seconds) or "drop": "before" | "after"}``; ``{"faults": [...]}`` or a list adds several.
 - ``GET /__emulator__/stats``: ``requests`` (Plivo API requests, faulted ones included),
   ``uploads`` (media created), ``media`` (media retained), ``connections`` (TCP
-  connections accepted).
+  connections accepted), ``delayed`` (answers held back by the latency).
+
+``latency`` (seconds; ``--latency 60ms`` on the command line) holds back every Plivo answer,
+API and media URLs, by that long, to stand in for a client's round trip to Plivo over a
+WAN. The control API is never delayed. Only the answer waits: a new connection's handshake
+does not, so the figures favour a client that opens many connections.
 - ``POST /__emulator__/reset``: forget media, faults, counters, clock offset and rate windows.
 """
 
@@ -31,10 +36,13 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
+from collections.abc import Callable
 from types import TracebackType
 
 from .app import EmulatorApp, Stats
 from .clock import Clock
+from .latency import check_latency, parse_latency
 from .ratelimit import RateLimiter, parse_rate_limit
 from .server import EmulatorServer
 from .store import MediaStore
@@ -44,6 +52,7 @@ __all__ = [
     "DEFAULT_AUTH_TOKEN",
     "DEFAULT_RATE_LIMIT",
     "Emulator",
+    "parse_latency",
     "parse_rate_limit",
     "serve",
 ]
@@ -64,7 +73,8 @@ class Emulator:
     Nothing is bound until :meth:`start`; :meth:`stop` (or leaving the ``with`` block)
     closes every connection and the store. Media lives in memory unless ``data_dir`` is
     given, in which case media, sent marks and the clock offset survive a restart.
-    ``rate_limit`` is ``(requests, seconds)`` or None for no limit.
+    ``rate_limit`` is ``(requests, seconds)`` or None for no limit. ``latency`` is the
+    seconds every Plivo answer waits (0: none), spent through ``sleep``.
     """
 
     def __init__(
@@ -77,6 +87,8 @@ class Emulator:
         rate_limit: tuple[int, float] | None = DEFAULT_RATE_LIMIT,
         *,
         verbose: bool = False,
+        latency: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.host = host
         self._requested_port = port
@@ -85,6 +97,8 @@ class Emulator:
         self.data_dir = data_dir
         self._limiter = RateLimiter(*rate_limit) if rate_limit is not None else None
         self.verbose = verbose
+        self.latency = check_latency(latency)
+        self._sleep = sleep
         self._server: EmulatorServer | None = None
         self._store: MediaStore | None = None
         self._thread: threading.Thread | None = None
@@ -110,7 +124,7 @@ class Emulator:
         stats = Stats()
         app = EmulatorApp(
             self.auth_id, self._auth_token, store, Clock(store.load_clock_offset()),
-            self._limiter, stats,
+            self._limiter, stats, self.latency, self._sleep,
         )
         try:
             server = EmulatorServer(self.host, self._requested_port, app, stats, self.verbose)
@@ -161,13 +175,16 @@ def serve(
     rate_limit: tuple[int, float] | None = DEFAULT_RATE_LIMIT,
     *,
     verbose: bool = False,
+    latency: float = 0.0,
 ) -> None:
     """Run the emulator in the foreground until Ctrl-C, then stop cleanly and return.
 
     Prints the URL and the credentials to use. A token other than the public demo token
     is never printed.
     """
-    with Emulator(host, port, auth_id, auth_token, data_dir, rate_limit, verbose=verbose) as emu:
+    with Emulator(
+        host, port, auth_id, auth_token, data_dir, rate_limit, verbose=verbose, latency=latency
+    ) as emu:
         shown = auth_token if auth_token == DEFAULT_AUTH_TOKEN else "(the token you gave)"
         limit = "off" if rate_limit is None else f"{rate_limit[0]} requests / {rate_limit[1]:g} s"
         print(f"Plivo Media emulator listening on {emu.url}")
@@ -175,6 +192,7 @@ def serve(
         print(f"  auth token: {shown}")
         print(f"  storage:    {data_dir if data_dir is not None else 'in memory'}")
         print(f"  rate limit: {limit}")
+        print(f"  latency:    {latency * 1000:g} ms per answer")
         print("Press Ctrl-C to stop.")
         sys.stdout.flush()
         try:

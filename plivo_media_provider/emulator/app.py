@@ -17,7 +17,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -53,6 +53,7 @@ class Stats:
     requests: int = 0
     uploads: int = 0
     connections: int = 0
+    delayed: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def bump(self, name: str, amount: int = 1) -> None:
@@ -61,7 +62,7 @@ class Stats:
 
     def reset(self) -> None:
         with self.lock:
-            self.requests = self.uploads = self.connections = 0
+            self.requests = self.uploads = self.connections = self.delayed = 0
 
 
 class EmulatorApp:
@@ -75,6 +76,8 @@ class EmulatorApp:
         clock: Clock,
         rate_limiter: RateLimiter | None,
         stats: Stats,
+        latency: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.auth_id = auth_id
         self._auth_token = auth_token
@@ -82,6 +85,8 @@ class EmulatorApp:
         self.clock = clock
         self.rate_limiter = rate_limiter
         self.stats = stats
+        self.latency = latency
+        self._sleep = sleep
         self.faults = FaultQueue()
 
     def __call__(
@@ -104,6 +109,11 @@ class EmulatorApp:
         api_id = str(uuid.uuid4())
         if is_api:
             self.stats.bump("requests")
+        if self.latency > 0:
+            # One round trip's wait before any answer, faulted ones included, as a client
+            # far from Plivo sees it. The connection's handshake is not delayed.
+            self.stats.bump("delayed")
+            self._sleep(self.latency)
         fault = self.faults.take(request.method, path)
         if fault is not None and fault.status is not None:
             headers = {"Retry-After": str(fault.retry_after)} if fault.status in (429, 503) else {}
@@ -285,7 +295,8 @@ class EmulatorApp:
         if path == "/__emulator__/stats" and method == "GET":
             with self.stats.lock:
                 counters = {"requests": self.stats.requests, "uploads": self.stats.uploads,
-                            "connections": self.stats.connections}
+                            "connections": self.stats.connections,
+                            "delayed": self.stats.delayed}
             return _json(200, {**counters, "media": self.store.count(now)})
         if path == "/__emulator__/reset" and method == "POST":
             self.store.clear()

@@ -1,9 +1,10 @@
-"""The floors: the unavoidable work of each phase, done as plainly as Python allows.
+"""The raw work of each phase, done as plainly as Python allows, without the protocol.
 
-Every floor runs ``workers`` threads; each thread holds one kept-alive ``requests.Session``
-and takes the next item until none is left. The time measured is wall time from the first
-thread's start to the last one's end. ``rpcs`` adds that many GetPluginInfo round trips per
-item to the provider server (the cheapest real RPC it serves: no properties, no provider).
+A phase's floor is the do-nothing provider's time through the same server and driver (the
+protocol's own cost) plus one of these. The network ones run ``workers`` threads, the
+driver's step workers; each thread holds one kept-alive ``requests.Session`` and takes the
+next item until none is left. Hashing runs on one thread, as the engine's Checks are serial.
+Each returns wall seconds from the first thread's start to the last one's end.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import requests
-from google.protobuf import empty_pb2
 
 from tests.benchmarks.workload import Asset
 
@@ -56,7 +56,7 @@ def run_threads(
         finally:
             close_state(state)
 
-    threads = [threading.Thread(target=loop, name=f"bench-{n}") for n in range(workers)]
+    threads = [threading.Thread(target=loop, name=f"floor-{n}") for n in range(workers)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -76,18 +76,13 @@ def _close(session: requests.Session) -> None:
     session.close()
 
 
-def _checked(response: requests.Response, what: str) -> bytes:
+def _checked(response: requests.Response, what: str) -> requests.Response:
     if response.status_code != 200:
         raise RuntimeError(f"floor {what}: HTTP {response.status_code} {response.text[:200]}")
-    return response.content
+    return response
 
 
-def _round_trips(stub: Any, rpcs: int) -> None:
-    for _ in range(rpcs):
-        stub.GetPluginInfo(empty_pb2.Empty())
-
-
-def _sha256_file(path: str) -> str:
+def sha256_file(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
         while chunk := stream.read(256 * 1024):
@@ -97,13 +92,15 @@ def _sha256_file(path: str) -> str:
 
 def upload(
     api_url: str, auth: tuple[str, str], assets: Sequence[Asset], workers: int,
-    *, rpcs: int = 0, stub: Any = None,
+    media_ids: dict[str, str] | None = None,
 ) -> float:
-    """Read each file and POST it as a hand-built one-part multipart body."""
+    """Read each file and POST it as a hand-built one-part multipart body.
+
+    The media id of each upload goes into ``media_ids`` by asset name, if given.
+    """
     url = f"{api_url}/v1/Account/{auth[0]}/Media/"
 
     def work(session: requests.Session, asset: Asset) -> None:
-        _round_trips(stub, rpcs)
         with open(asset.path, "rb") as stream:
             data = stream.read()
         boundary = uuid.uuid4().hex
@@ -113,38 +110,27 @@ def upload(
         ).encode()
         body = b"".join((head, data, f"\r\n--{boundary}--\r\n".encode()))
         headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-        _checked(
+        answer = _checked(
             session.post(url, data=body, headers=headers, auth=auth, timeout=_TIMEOUT),
             f"upload of {asset.name}",
         )
+        if media_ids is not None:
+            media_ids[asset.name] = answer.json()["objects"][0]["media_id"]
 
     return run_threads(assets, workers, work, _session, _close)
 
 
-def get(
-    api_url: str, auth: tuple[str, str], media: Sequence[tuple[str, Asset]], workers: int,
-    *, rpcs: int = 0, stub: Any = None, hash_files: bool = False,
-) -> float:
-    """GET each media's JSON description; with ``hash_files``, also sha256 its local file."""
+def get(api_url: str, auth: tuple[str, str], media_ids: Sequence[str], workers: int) -> float:
+    """GET each media's JSON description."""
     base = f"{api_url}/v1/Account/{auth[0]}/Media/"
 
-    def work(session: requests.Session, item: tuple[str, Asset]) -> None:
-        media_id, asset = item
-        _round_trips(stub, rpcs)
-        _checked(
-            session.get(f"{base}{media_id}/", auth=auth, timeout=_TIMEOUT), f"GET {media_id}"
-        )
-        if hash_files:
-            _sha256_file(asset.path)
+    def work(session: requests.Session, media_id: str) -> None:
+        _checked(session.get(f"{base}{media_id}/", auth=auth, timeout=_TIMEOUT),
+                 f"GET {media_id}")
 
-    return run_threads(media, workers, work, _session, _close)
+    return run_threads(media_ids, workers, work, _session, _close)
 
 
-def hash_files(assets: Sequence[Asset], workers: int, *, rpcs: int = 0, stub: Any = None) -> float:
-    """Read and sha256 each file, with ``rpcs`` round trips per file."""
-
-    def work(_state: None, asset: Asset) -> None:
-        _sha256_file(asset.path)
-        _round_trips(stub, rpcs)
-
-    return run_threads(assets, workers, work, lambda: None)
+def hash_files(assets: Sequence[Asset]) -> float:
+    """Read and sha256 each file in turn."""
+    return run_threads(assets, 1, lambda _state, asset: sha256_file(asset.path), lambda: None)

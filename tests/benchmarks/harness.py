@@ -1,4 +1,4 @@
-"""What the benchmark runs on: the emulator (in a subprocess or inline) and an RSS sampler."""
+"""What the benchmark runs on: the emulator (in a subprocess or inline) and /proc readings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 from types import TracebackType
 
 from plivo_media_provider.emulator import DEFAULT_AUTH_ID, DEFAULT_AUTH_TOKEN, Emulator
@@ -15,29 +14,31 @@ EMULATOR_MODES = ("process", "inline")
 
 
 class BenchEmulator:
-    """The emulator on a free loopback port with the rate limit off.
+    """The emulator on a free loopback port with the rate limit off, answering after
+    ``latency`` seconds.
 
     ``process`` (the default) runs ``plivo-media emulator`` in its own interpreter, so its
     request handling never competes for the GIL with the floors or the engine stand-in;
     ``inline`` runs ``Emulator`` in a thread of this process.
     """
 
-    def __init__(self, mode: str = "process") -> None:
+    def __init__(self, mode: str = "process", latency: float = 0.0) -> None:
         if mode not in EMULATOR_MODES:
             raise ValueError(f"emulator mode must be one of {EMULATOR_MODES}, got {mode!r}")
         self.mode = mode
+        self.latency = latency
         self.auth = (DEFAULT_AUTH_ID, DEFAULT_AUTH_TOKEN)
         self.pid = os.getpid()
         self._inline: Emulator | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         if mode == "inline":
-            self._inline = Emulator(port=0, rate_limit=None).start()
+            self._inline = Emulator(port=0, rate_limit=None, latency=latency).start()
             self.url = self._inline.url
             return
         self._process = subprocess.Popen(
             [sys.executable, "-u", "-m", "plivo_media_provider.cli", "emulator", "--port", "0",
-             "--no-rate-limit"],
+             "--no-rate-limit", "--latency", f"{latency * 1000:g}ms"],
             stdout=subprocess.PIPE, stderr=self._log,
             env={k: v for k, v in os.environ.items() if not k.startswith("PLIVO_")},
         )
@@ -86,39 +87,3 @@ def memory_kib(pid: int) -> dict[str, int]:
             if key in ("VmRSS", "VmHWM"):
                 found[key] = int(value.split()[0])
     return found
-
-
-class RssSampler:
-    """Samples ``pid``'s VmRSS every ``interval`` seconds while running; keeps the peak."""
-
-    def __init__(self, pid: int, interval: float = 0.01) -> None:
-        self.pid = pid
-        self.interval = interval
-        self.peak_kib = 0
-        self.samples = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak_kib = max(self.peak_kib, memory_kib(self.pid)["VmRSS"])
-            self.samples += 1
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> RssSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU seconds ``pid`` has used, from /proc/<pid>/stat."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS

@@ -1,34 +1,30 @@
-"""Measure the provider's cost per phase next to the floor of unavoidable work, side by side.
+"""Measure the provider beside the protocol's floor and a naive peer, on loopback and a WAN.
 
-Every phase runs against one emulator on loopback, through the SDK's real dynamic-provider
-gRPC server (``tests.support.engine.ProviderProcess``), driven the way the engine drives it
-(``Engine``: Check, then Diff or Create, 4 resources at a time). Each phase's floor runs in
-this process, on the same server and files, interleaved with the provider's runs (the order
-rotates every repetition); each figure is the median of ``--reps`` runs, and the headline
-is provider / floor.
+Every phase runs through the SDK's real dynamic-provider server (``python -u -m
+pulumi.dynamic``), driven the way the engine drives it (``tests.benchmarks.driver``: Check
+and Diff serially, Create and Read on 8 step workers, no Create during preview). Three
+providers run side by side, each in its own server process so that its memory and
+connections are its own, against one emulator per profile:
 
-=========  ========================================  ==========================================
-phase      what the provider does                    floor (the headline's denominator)
-=========  ========================================  ==========================================
-up         Check + Create per asset, 4 at a time     read + raw multipart POST, 4 threads
-preview    Check + Diff per asset, nothing changed   sha256 + one GetPluginInfo per asset
-refresh    Read per asset                            GET per media, 4 threads
-drift      ``plivo-media drift --state F --json``    GET per media + sha256 of its file, at
-                                                     drift's parallelism (drift hashes every
-                                                     local file; GETs alone are also shown)
-=========  ========================================  ==========================================
+* ``provider``: ``MediaFileProvider``, this package;
+* ``noop``: a provider that does nothing (``tests.benchmarks.noop``): the protocol's cost;
+* ``peer``: the 30-line provider a user would write with Plivo's SDK (``tests.benchmarks.peer``).
 
-Two diagnostics say where a gap comes from. ``direct``: the provider's own methods called in
-this process (no gRPC, no engine), against the floor without its RPCs. ``rpc floor``: the
-floor plus the round trips the engine cannot avoid (up: Check and Create; preview: Check
-and Diff; refresh: Read), each as a trivial GetPluginInfo.
+``raw`` is the work no provider can avoid, done plainly (``tests.benchmarks.floors``): up,
+multipart uploads on kept-alive sessions, 8 threads (the driver's workers); preview, sha256
+of every file, serially (Checks are serial); refresh, one GET per media, 8 threads. A
+phase's **floor** is ``noop + raw``. Each run does, for each kind in a rotating order:
+reset the emulator, up, preview, refresh. Figures are medians over ``--runs``. A preview
+takes about 1.5 ms per resource and varies most from one try to the next, so each run's
+preview figure is itself the median of ``PREVIEW_TRIES`` back-to-back previews.
 
-Each up run starts from a reset emulator; the provider's gets a fresh engine state. Also
-reported: TCP connections the emulator accepted from the provider server over the whole run
-(up and refresh), and the provider server's peak RSS during up against its RSS when idle.
+Drift: ``plivo-media drift`` over ``--drift-media`` media that ``MediaFileProvider``
+uploaded, against one GET per media at drift's parallelism (8).
 
-Usage, from the repo root: ``python -m tests.benchmarks [--assets N] [--reps R] [--json]``
-or ``python tests/benchmarks/run.py ...``.
+Profiles: ``loopback`` (no added latency) and ``wan`` (the emulator holds every answer back
+by ``--rtt``, 60 ms by default, about a CI runner's round trip to Plivo).
+
+Usage, from the repo root: ``python -m tests.benchmarks [--runs N] [--rtt 60ms] [--json]``.
 """
 
 from __future__ import annotations
@@ -43,124 +39,53 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from plivo_media_provider import cli, provider
+from pulumi.dynamic import ResourceProvider
+
+from plivo_media_provider import cli
 from plivo_media_provider.drift import DEFAULT_PARALLEL as DRIFT_PARALLEL
-from plivo_media_provider.settings import resolve_settings
+from plivo_media_provider.emulator.latency import parse_latency
+from plivo_media_provider.provider import MediaFileProvider
 from tests.benchmarks import floors
-from tests.benchmarks.harness import (
-    EMULATOR_MODES,
-    BenchEmulator,
-    RssSampler,
-    cpu_seconds,
-    memory_kib,
+from tests.benchmarks.driver import ENGINE_WORKERS, Driver
+from tests.benchmarks.harness import EMULATOR_MODES, BenchEmulator, memory_kib
+from tests.benchmarks.noop import NoopProvider
+from tests.benchmarks.peer import NaivePlivoProvider
+from tests.benchmarks.report import (
+    DRIFT,
+    GETS,
+    KINDS,
+    NOOP,
+    PEER,
+    PHASES,
+    PROFILES,
+    PROVIDER,
+    RAW,
+    RSS_GROWTH_LIMIT_MIB,
+    SERVER_WORKERS,
+    render,
+    summarize,
 )
 from tests.benchmarks.workload import LARGE_BYTES, SMALL_BYTES, Asset, generate, split
 from tests.support import files as media_files
 from tests.support.control import Control
-from tests.support.engine import Engine, ProviderProcess
+from tests.support.engine import ProviderProcess, export_state
 
-SCHEMA = "plivo-media-benchmark/1"
-ENGINE_PARALLELISM = 4
-"""The engine's parallelism for the steps, as ``Engine`` uses it."""
-
-SERVER_WORKERS = 4
-"""Worker threads of the SDK's dynamic-provider server (``ThreadPoolExecutor(max_workers=4)``)."""
-
-TARGETS = {"up": 1.25, "preview": 1.5, "refresh": 1.3, "drift": 1.3}
-RSS_GROWTH_LIMIT_MIB = 25.0
-PHASES = ("up", "preview", "refresh", "drift")
-PHASE_TITLES = {"up": "up (create)", "preview": "no-op preview", "refresh": "refresh",
-                "drift": "drift"}
-FLOOR_TITLES = {
-    "up": "raw multipart POSTs, 4 threads",
-    "preview": "sha256 + 1 GetPluginInfo per asset, 4 threads",
-    "refresh": "raw GETs, 4 threads",
-    "drift": f"raw GETs + sha256 of each file, {DRIFT_PARALLEL} threads",
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = "plivo-media-benchmark/2"
+SERVED: dict[str, Callable[[], ResourceProvider]] = {
+    NOOP: NoopProvider, PEER: NaivePlivoProvider, PROVIDER: MediaFileProvider,
 }
-ENGINE_RPCS = {"up": 2, "preview": 2, "refresh": 1}
-"""Round trips per asset the engine makes whatever the provider does."""
-
-PROVIDER, FLOOR, LOCAL_FLOOR, RPC_FLOOR, DIRECT, GET_FLOOR = (
-    "provider", "floor", "local_floor", "rpc_floor", "direct", "get_floor")
-
-
-@dataclass
-class Phase:
-    """The runs of one phase by kind (PROVIDER, FLOOR, ...), in seconds."""
-
-    name: str
-    runs: dict[str, list[float]] = field(default_factory=dict)
-    cpu: dict[str, list[dict[str, float]]] = field(default_factory=dict)
-
-    def median(self, kind: str) -> float:
-        return statistics.median(self.runs[kind])
-
-    def ratio(self, kind: str, to: str) -> float | None:
-        if kind not in self.runs or to not in self.runs:
-            return None
-        return self.median(kind) / self.median(to)
-
-    def to_json(self, assets: int) -> dict[str, Any]:
-        ratio = self.median(PROVIDER) / self.median(FLOOR)
-        local = LOCAL_FLOOR if LOCAL_FLOOR in self.runs else FLOOR
-        seconds = {f"{kind}_s": round(self.median(kind), 6) for kind in self.runs}
-        diagnostics: dict[str, Any] = {
-            key: value for key, value in seconds.items()
-            if key not in ("provider_s", "floor_s")
-        }
-        for key, value in (
-            ("direct_ratio", self.ratio(DIRECT, local)),
-            ("rpc_floor_ratio", self.ratio(PROVIDER, RPC_FLOOR)),
-            ("get_floor_ratio", self.ratio(PROVIDER, GET_FLOOR)),
-        ):
-            if value is not None:
-                diagnostics[key] = round(value, 3)
-        return {
-            "available": True,
-            "provider_s": seconds["provider_s"],
-            "floor_s": seconds["floor_s"],
-            "ratio": round(ratio, 3),
-            "target": TARGETS[self.name],
-            "met": ratio <= TARGETS[self.name],
-            "floor": FLOOR_TITLES[self.name],
-            "provider_ms_per_asset": round(1000 * self.median(PROVIDER) / assets, 3),
-            "floor_ms_per_asset": round(1000 * self.median(FLOOR) / assets, 3),
-            "diagnostics": diagnostics,
-            "cpu_s": {
-                kind: {name: round(statistics.median(r[name] for r in runs), 3)
-                       for name in runs[0]}
-                for kind, runs in self.cpu.items()
-            },
-            "runs_s": {kind: [round(t, 6) for t in runs] for kind, runs in self.runs.items()},
-        }
-
-
-def interleave(
-    phase: Phase, reps: int, variants: dict[str, Callable[[], float]], pids: dict[str, int]
-) -> None:
-    """Run every variant ``reps`` times, rotating the order each repetition.
-
-    The provider goes last in the final repetition, so its effects (media in the emulator,
-    engine state) are what the next phase starts from. The CPU seconds each process in
-    ``pids`` spent during each run are kept beside its wall time.
-    """
-    kinds = [k for k in variants if k != PROVIDER] + [PROVIDER]
-    for rep in range(reps):
-        shift = (reps - 1 - rep) % len(kinds)
-        for kind in kinds[shift:] + kinds[:shift]:
-            before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-            phase.runs.setdefault(kind, []).append(variants[kind]())
-            phase.cpu.setdefault(kind, []).append(
-                {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
-            )
-
+DEFAULT_RTT = "60ms"
+DRIFT_MEDIA = 1000
+DRIFT_BYTES = 10_000
+PREVIEW_TRIES = 3
 
 @contextlib.contextmanager
 def _environ(values: dict[str, str]) -> Iterator[None]:
@@ -176,350 +101,211 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-class Benchmark:
-    """One benchmark run: the emulator, the provider server, the files and the figures.
+def _check(ok: bool, what: str, detail: object) -> None:
+    if not ok:
+        raise RuntimeError(f"benchmark {what} did not do what it should: {detail}")
 
-    The ``direct`` variants call a ``MediaFileProvider`` in this process; it reads the
-    PLIVO_* environment, as the server does, and its client is closed after every run.
-    """
+
+def _timed(run: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = run()
+    return time.perf_counter() - started, result
+
+
+def _rotated(kinds: Sequence[str], shift: int) -> list[str]:
+    shift %= len(kinds)
+    return [*kinds[shift:], *kinds[:shift]]
+
+
+class ProfileRun:
+    """One profile: an emulator at ``latency``, a server per provider, and their figures."""
 
     def __init__(
         self,
-        emulator: BenchEmulator,
-        server: ProviderProcess,
+        latency: float,
         assets: Sequence[Asset],
-        reps: int,
+        drift_assets: Sequence[Asset],
+        runs: int,
         workdir: Path,
+        emulator_mode: str,
         log: Callable[[str], None],
     ) -> None:
-        self.emulator = emulator
-        self.server = server
+        self.latency = latency
         self.assets = list(assets)
-        self.reps = reps
+        self.drift_assets = list(drift_assets)
+        self.runs = runs
         self.workdir = workdir
+        self.emulator_mode = emulator_mode
         self.log = log
-        self.control = Control(emulator.url)
         self.resources = {a.name: {"path": a.path} for a in self.assets}
-        self.engine = Engine(server, parallelism=ENGINE_PARALLELISM)
-        self.direct = provider.MediaFileProvider()
-        self.connections: dict[str, list[int]] = {"up": [], "refresh": []}
-        self.floor_connections: dict[str, list[int]] = {"up": [], "refresh": []}
-        self.server_pid = server.process.pid
-        self.pids = {"bench": os.getpid(), "server": self.server_pid}
-        if emulator.pid != os.getpid():
-            self.pids["emulator"] = emulator.pid
-        self.rss_fresh_kib = memory_kib(self.server_pid)["VmRSS"]
-        self.rss_loaded_kib = self._load_provider()
-        self.rss_sampled_peak_kib = 0
-
-    # -- helpers ------------------------------------------------------------------------
-
-    def _load_provider(self) -> int:
-        """Preview one tiny file so the server imports the provider; its RSS then, in KiB."""
-        tiny = media_files.random_png(self.workdir / "warm-up.png", 64, seed=0)
-        outcome = Engine(self.server).preview({"warm-up": {"path": str(tiny)}})
-        self._check(outcome.ok, "warm-up preview", outcome)
-        return memory_kib(self.server_pid)["VmRSS"]
-
-    def _counting(self, run: Callable[[], float], into: list[int]) -> float:
-        """Run ``run`` and record the TCP connections the emulator accepted meanwhile.
-
-        Every control call uses a fresh connection, so the second stats call counts itself.
-        """
-        before = self.control.stats()["connections"]
-        elapsed = run()
-        into.append(self.control.stats()["connections"] - before - 1)
-        return elapsed
-
-    def _check(self, ok: bool, what: str, detail: object) -> None:
-        if not ok:
-            raise RuntimeError(f"benchmark {what} did not do what it should: {detail}")
-
-    def _direct(self, work: Callable[[Asset], None]) -> float:
-        try:
-            return floors.run_threads(
-                self.assets, ENGINE_PARALLELISM, lambda _s, a: work(a), lambda: None
-            )
-        finally:
-            provider._client_for(resolve_settings()).close()
-
-    def _media(self) -> list[tuple[str, Asset]]:
-        return [(self.engine.state[a.name].id, a) for a in self.assets]
-
-    def _same(self, outcome: Any) -> bool:
-        return bool(outcome.ok and not outcome.changed and len(outcome.same) == len(self.assets))
-
-    # -- phases -------------------------------------------------------------------------
-
-    def up(self) -> Phase:
-        url, auth, stub = self.emulator.url, self.emulator.auth, self.server.stub
-
-        def provider_run() -> float:
-            self.control.reset()
-            engine = Engine(self.server, parallelism=ENGINE_PARALLELISM)
-
-            def run() -> float:
-                with RssSampler(self.server_pid) as sampler:
-                    started = time.perf_counter()
-                    outcome = engine.up(self.resources)
-                    elapsed = time.perf_counter() - started
-                self.rss_sampled_peak_kib = max(self.rss_sampled_peak_kib, sampler.peak_kib)
-                ok = outcome.ok and len(outcome.created) == len(self.assets)
-                self._check(ok, "up", outcome)
-                return elapsed
-
-            elapsed = self._counting(run, self.connections["up"])
-            self.engine = engine
-            return elapsed
-
-        def floor_run(rpcs: int) -> float:
-            self.control.reset()
-            elapsed = self._counting(
-                lambda: floors.upload(url, auth, self.assets, ENGINE_PARALLELISM,
-                                      rpcs=rpcs, stub=stub),
-                self.floor_connections["up"] if rpcs == 0 else [],
-            )
-            uploads = self.control.stats()["uploads"]
-            self._check(uploads == len(self.assets), "upload floor", f"{uploads} uploads")
-            return elapsed
-
-        def create(asset: Asset) -> None:
-            checked = self.direct.check({}, {"path": asset.path})
-            self._check(not checked.failures, "direct check", checked.failures)
-            self.direct.create(checked.inputs)
-
-        def direct_run() -> float:
-            self.control.reset()
-            return self._direct(create)
-
-        phase = Phase("up")
-        interleave(phase, self.reps, {
-            FLOOR: lambda: floor_run(0), RPC_FLOOR: lambda: floor_run(ENGINE_RPCS["up"]),
-            DIRECT: direct_run, PROVIDER: provider_run,
-        }, self.pids)
-        return phase
-
-    def preview(self) -> Phase:
-        stub = self.server.stub
-
-        def provider_run() -> float:
-            started = time.perf_counter()
-            outcome = self.engine.preview(self.resources)
-            elapsed = time.perf_counter() - started
-            self._check(self._same(outcome), "preview", outcome)
-            return elapsed
-
-        def check_and_diff(asset: Asset) -> None:
-            entry = self.engine.state[asset.name]
-            checked = self.direct.check(entry.inputs, {"path": asset.path})
-            diff = self.direct.diff(entry.id, entry.outputs, checked.inputs)
-            self._check(not diff.changes, "direct diff", diff.replaces)
-
-        def hashing(rpcs: int) -> Callable[[], float]:
-            return lambda: floors.hash_files(self.assets, ENGINE_PARALLELISM, rpcs=rpcs,
-                                             stub=stub)
-
-        phase = Phase("preview")
-        interleave(phase, self.reps, {
-            FLOOR: hashing(1), LOCAL_FLOOR: hashing(0), RPC_FLOOR: hashing(ENGINE_RPCS["preview"]),
-            DIRECT: lambda: self._direct(check_and_diff), PROVIDER: provider_run,
-        }, self.pids)
-        return phase
-
-    def refresh(self) -> Phase:
-        url, auth, stub = self.emulator.url, self.emulator.auth, self.server.stub
-        media = self._media()
-
-        def provider_run() -> float:
-            def run() -> float:
-                started = time.perf_counter()
-                outcome = self.engine.refresh()
-                elapsed = time.perf_counter() - started
-                self._check(self._same(outcome), "refresh", outcome)
-                return elapsed
-
-            return self._counting(run, self.connections["refresh"])
-
-        def floor_run(rpcs: int) -> float:
-            return self._counting(
-                lambda: floors.get(url, auth, media, ENGINE_PARALLELISM, rpcs=rpcs, stub=stub),
-                self.floor_connections["refresh"] if rpcs == 0 else [],
-            )
-
-        def read(asset: Asset) -> None:
-            entry = self.engine.state[asset.name]
-            self._check(bool(self.direct.read(entry.id, entry.outputs).id), "direct read", entry.id)
-
-        phase = Phase("refresh")
-        interleave(phase, self.reps, {
-            FLOOR: lambda: floor_run(0), RPC_FLOOR: lambda: floor_run(ENGINE_RPCS["refresh"]),
-            DIRECT: lambda: self._direct(read), PROVIDER: provider_run,
-        }, self.pids)
-        return phase
-
-    def drift(self) -> Phase:
-        url, auth = self.emulator.url, self.emulator.auth
-        media = self._media()
-        state = self.workdir / "state.json"
-        state.write_text(json.dumps(self.engine.export()), encoding="utf-8")
-        argv = ["drift", "--state", str(state), "--json", "--root", str(self.workdir)]
-
-        def provider_run() -> float:
-            out, err = io.StringIO(), io.StringIO()
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                started = time.perf_counter()
-                code = cli.main(argv)
-                elapsed = time.perf_counter() - started
-            report = json.loads(out.getvalue())
-            ok = code == 0 and report["summary"]["counts"]["in_sync"] == len(self.assets)
-            self._check(ok, "drift", f"exit {code}: {err.getvalue().strip()}")
-            return elapsed
-
-        phase = Phase("drift")
-        interleave(phase, self.reps, {
-            FLOOR: lambda: floors.get(url, auth, media, DRIFT_PARALLEL, hash_files=True),
-            GET_FLOOR: lambda: floors.get(url, auth, media, DRIFT_PARALLEL),
-            PROVIDER: provider_run,
-        }, self.pids)
-        return phase
-
-    # -- the whole run ------------------------------------------------------------------
+        self.times: dict[str, dict[str, list[float]]] = {p: {} for p in PHASES}
+        self.connections = dict.fromkeys(KINDS, 0)
 
     def run(self) -> dict[str, Any]:
-        measures = {"up": self.up, "preview": self.preview, "refresh": self.refresh,
-                    "drift": self.drift}
-        phases: dict[str, Phase] = {}
-        for name in PHASES:
-            self.log(f"measuring {PHASE_TITLES[name]} ({self.reps} reps of each variant)...")
-            phases[name] = measures[name]()
-        peak_kib = memory_kib(self.server_pid)["VmHWM"]
-        growth_mib = (peak_kib - self.rss_fresh_kib) / 1024
-        total_connections = sum(sum(runs) for runs in self.connections.values())
+        with BenchEmulator(self.emulator_mode, self.latency) as emulator, \
+                contextlib.ExitStack() as stack:
+            self.emulator = emulator
+            self.control = Control(emulator.url)
+            auth_id, auth_token = emulator.auth
+            self.plivo_env = {"PLIVO_AUTH_ID": auth_id, "PLIVO_AUTH_TOKEN": auth_token,
+                              "PLIVO_API_URL": emulator.url}
+            env = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("PLIVO_", "PULUMI_"))}
+            env.update(self.plivo_env, PYTHONPATH=str(ROOT))
+            self.servers = {kind: stack.enter_context(ProviderProcess(env)) for kind in SERVED}
+            before = {kind: self._warm_up(kind) for kind in SERVED}
+            for run in range(self.runs):
+                self.log(f"  run {run + 1} of {self.runs}")
+                for kind in _rotated(KINDS, run):
+                    if kind == RAW:
+                        self._raw()
+                    else:
+                        self._served(kind)
+            memory = {kind: self._memory(kind, before[kind]) for kind in SERVED}
+            self.log(f"  drift over {len(self.drift_assets)} media")
+            self._drift()
         return {
-            "phases": {name: phase.to_json(len(self.assets)) for name, phase in phases.items()},
+            "rtt_ms": round(self.latency * 1000, 3),
+            "runs_s": {phase: {kind: [round(t, 6) for t in runs] for kind, runs in by.items()}
+                       for phase, by in self.times.items()},
             "connections": {
-                "provider_up_runs": self.connections["up"],
-                "provider_refresh_runs": self.connections["refresh"],
-                "provider_total": total_connections,
-                "limit": SERVER_WORKERS,
-                "met": total_connections <= SERVER_WORKERS,
-                "floor_up_runs": self.floor_connections["up"],
-                "floor_refresh_runs": self.floor_connections["refresh"],
+                **self.connections, "limit": SERVER_WORKERS,
+                "met": self.connections[PROVIDER] <= SERVER_WORKERS,
             },
-            "rss": {
-                "idle_mib": round(self.rss_fresh_kib / 1024, 1),
-                "loaded_mib": round(self.rss_loaded_kib / 1024, 1),
-                "peak_mib": round(peak_kib / 1024, 1),
-                "sampled_peak_during_up_mib": round(self.rss_sampled_peak_kib / 1024, 1),
-                "growth_mib": round(growth_mib, 1),
-                "growth_over_loaded_mib": round((peak_kib - self.rss_loaded_kib) / 1024, 1),
-                "limit_mib": RSS_GROWTH_LIMIT_MIB,
-                "met": growth_mib < RSS_GROWTH_LIMIT_MIB,
-            },
+            "rss_mib": {**memory, "limit_mib": RSS_GROWTH_LIMIT_MIB,
+                        "met": memory[PROVIDER]["peak_growth"] < RSS_GROWTH_LIMIT_MIB},
         }
+
+    def _record(self, phase: str, kind: str, seconds: float) -> None:
+        self.times[phase].setdefault(kind, []).append(seconds)
+
+    def _warm_up(self, kind: str) -> int:
+        """Preview one tiny file so the server loads the provider; its VmRSS then, in KiB."""
+        tiny = media_files.random_png(self.workdir / "warm-up.png", 64, seed=0)
+        server = self.servers[kind]
+        outcome = Driver(server.stub, SERVED[kind]()).preview({"warm-up": {"path": str(tiny)}})
+        _check(outcome.ok, f"{kind} warm-up", outcome)
+        return memory_kib(server.process.pid)["VmRSS"]
+
+    def _memory(self, kind: str, before_kib: int) -> dict[str, float]:
+        now = memory_kib(self.servers[kind].process.pid)
+        return {
+            "before": round(before_kib / 1024, 1),
+            "after": round(now["VmRSS"] / 1024, 1),
+            "peak": round(now["VmHWM"] / 1024, 1),
+            "growth": round((now["VmRSS"] - before_kib) / 1024, 1),
+            "peak_growth": round((now["VmHWM"] - before_kib) / 1024, 1),
+        }
+
+    def _served(self, kind: str) -> None:
+        """up, preview and refresh of every asset through ``kind``'s server, from empty."""
+        count = len(self.assets)
+        self.control.reset()
+        before = self.control.stats()["connections"]
+        driver = Driver(self.servers[kind].stub, SERVED[kind]())
+        seconds, outcome = _timed(lambda: driver.up(self.resources))
+        _check(outcome.ok and len(driver.state) == count, f"{kind} up", outcome)
+        self._record("up", kind, seconds)
+        tries = []
+        for _ in range(PREVIEW_TRIES):
+            seconds, outcome = _timed(lambda: driver.preview(self.resources))
+            _check(outcome.ok and len(outcome.same) == count, f"{kind} preview", outcome)
+            tries.append(seconds)
+        self._record("preview", kind, statistics.median(tries))
+        seconds, outcome = _timed(driver.refresh)
+        _check(outcome.ok and len(outcome.same) == count, f"{kind} refresh", outcome)
+        self._record("refresh", kind, seconds)
+        # Every control call opens its own connection; the stats call counts itself.
+        self.connections[kind] += self.control.stats()["connections"] - before - 1
+
+    def _raw(self) -> None:
+        url, auth = self.emulator.url, self.emulator.auth
+        self.control.reset()
+        before = self.control.stats()["connections"]
+        media_ids: dict[str, str] = {}
+        self._record("up", RAW, floors.upload(url, auth, self.assets, ENGINE_WORKERS, media_ids))
+        _check(len(media_ids) == len(self.assets), "raw upload", f"{len(media_ids)} media")
+        self._record("preview", RAW, statistics.median(
+            floors.hash_files(self.assets) for _ in range(PREVIEW_TRIES)))
+        ids = [media_ids[a.name] for a in self.assets]
+        self._record("refresh", RAW, floors.get(url, auth, ids, ENGINE_WORKERS))
+        self.connections[RAW] += self.control.stats()["connections"] - before - 1
+
+    def _drift(self) -> None:
+        """``plivo-media drift`` in this process against one GET per media, alternately."""
+        self.control.reset()
+        driver = Driver(self.servers[PROVIDER].stub, MediaFileProvider())
+        outcome = driver.up({a.name: {"path": a.path} for a in self.drift_assets})
+        _check(outcome.ok and len(driver.state) == len(self.drift_assets), "drift setup", outcome)
+        state = self.workdir / "drift-state.json"
+        state.write_text(json.dumps(export_state(driver.state.values(), driver.project,
+                                                 driver.stack)), encoding="utf-8")
+        argv = ["drift", "--state", str(state), "--json", "--root", str(self.workdir)]
+        ids = [entry.id for entry in driver.state.values()]
+        url, auth = self.emulator.url, self.emulator.auth
+
+        def drift() -> None:
+            out, err = io.StringIO(), io.StringIO()
+            with _environ(self.plivo_env), contextlib.redirect_stdout(out), \
+                    contextlib.redirect_stderr(err):
+                seconds, code = _timed(lambda: cli.main(argv))
+            report = json.loads(out.getvalue())
+            in_sync = report["summary"]["counts"]["in_sync"]
+            _check(code == 0 and in_sync == len(ids), "drift", f"exit {code}: {err.getvalue()}")
+            self._record(DRIFT, PROVIDER, seconds)
+
+        def gets() -> None:
+            self._record(DRIFT, GETS, floors.get(url, auth, ids, DRIFT_PARALLEL))
+
+        for run in range(self.runs):
+            for measure in (drift, gets) if run % 2 == 0 else (gets, drift):
+                measure()
 
 
 def benchmark(
     assets: int,
-    reps: int,
+    runs: int,
+    rtt: float,
+    profiles: Sequence[str] = PROFILES,
     small_bytes: int = SMALL_BYTES,
     large_bytes: int = LARGE_BYTES,
+    drift_media: int = DRIFT_MEDIA,
+    drift_bytes: int = DRIFT_BYTES,
     emulator_mode: str = "process",
     log: Callable[[str], None] = lambda _line: None,
 ) -> dict[str, Any]:
     """Run the whole benchmark and return the figures as the ``--json`` document."""
+    started = time.perf_counter()
     small, large = split(assets)
-    with tempfile.TemporaryDirectory(prefix="plivo-media-bench-") as tmp, BenchEmulator(
-        emulator_mode
-    ) as emulator:
+    figures: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="plivo-media-bench-") as tmp:
         workdir = Path(tmp)
-        log(f"writing {small} files of {small_bytes:,} B and {large} of {large_bytes:,} B...")
+        log(f"writing {small} files of {small_bytes:,} B, {large} of {large_bytes:,} B and "
+            f"{drift_media} of {drift_bytes:,} B for drift...")
         files = generate(workdir / "media", assets, small_bytes, large_bytes)
-        auth_id, auth_token = emulator.auth
-        plivo = {
-            "PLIVO_AUTH_ID": auth_id, "PLIVO_AUTH_TOKEN": auth_token,
-            "PLIVO_API_URL": emulator.url,
-        }
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PLIVO_", "PULUMI_"))}
-        with _environ(plivo), ProviderProcess({**env, **plivo}) as server:
-            figures = Benchmark(emulator, server, files, reps, workdir, log).run()
+        drift_files = generate(workdir / "drift-media", drift_media, drift_bytes, drift_bytes)
+        for profile in profiles:
+            latency = 0.0 if profile == "loopback" else rtt
+            log(f"profile {profile} ({latency * 1000:g} ms per answer)...")
+            figures[profile] = ProfileRun(latency, files, drift_files, runs, workdir,
+                                          emulator_mode, log).run()
     return {
         "schema": SCHEMA,
         "config": {
-            "assets": assets,
-            "small_files": small,
-            "large_files": large,
-            "small_bytes": small_bytes,
-            "large_bytes": large_bytes,
+            "assets": assets, "small_files": small, "large_files": large,
+            "small_bytes": small_bytes, "large_bytes": large_bytes,
             "total_bytes": small * small_bytes + large * large_bytes,
-            "reps": reps,
-            "emulator": emulator_mode,
-            "engine_parallelism": ENGINE_PARALLELISM,
-            "drift_parallelism": DRIFT_PARALLEL,
-            "cpus": os.cpu_count(),
-            "python": sys.version.split()[0],
+            "runs": runs, "profiles": list(profiles), "rtt_ms": round(rtt * 1000, 3),
+            "drift_media": drift_media, "drift_bytes": drift_bytes,
+            "engine_workers": ENGINE_WORKERS, "server_workers": SERVER_WORKERS,
+            "drift_parallelism": DRIFT_PARALLEL, "emulator": emulator_mode,
+            "cpus": os.cpu_count(), "python": sys.version.split()[0],
+            "pulumi": metadata.version("pulumi"), "plivo": metadata.version("plivo"),
+            "wall_s": round(time.perf_counter() - started, 1),
         },
-        **figures,
+        "profiles": figures,
+        "summary": summarize(figures),
     }
-
-
-def _ratio_cell(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
-
-
-def render(doc: dict[str, Any]) -> str:
-    """The figures as a table for people."""
-    config = doc["config"]
-    lines = [
-        f"{config['assets']} assets ({config['small_files']} x {config['small_bytes']:,} B + "
-        f"{config['large_files']} x {config['large_bytes']:,} B), median of {config['reps']}, "
-        f"emulator: {config['emulator']}, {config['cpus']} CPUs, Python {config['python']}",
-        "",
-        f"{'phase':<14} {'provider':>9} {'floor':>9} {'ratio':>6} {'target':>7}  met  "
-        f"{'direct':>6} {'vs rpc floor':>12}",
-    ]
-    for name, phase in doc["phases"].items():
-        diagnostics = phase["diagnostics"]
-        lines.append(
-            f"{PHASE_TITLES[name]:<14} {phase['provider_s']:>8.3f}s {phase['floor_s']:>8.3f}s "
-            f"{phase['ratio']:>6.2f} {'<= ' + str(phase['target']):>7}  "
-            f"{'yes' if phase['met'] else 'NO ':<3}  "
-            f"{_ratio_cell(diagnostics.get('direct_ratio')):>6} "
-            f"{_ratio_cell(diagnostics.get('rpc_floor_ratio')):>12}"
-        )
-    lines.append("")
-    lines += [f"  floor of {PHASE_TITLES[n]}: {p['floor']}" for n, p in doc["phases"].items()]
-    lines.append(f"  drift against raw GETs alone (no hashing): "
-                 f"{doc['phases']['drift']['diagnostics']['get_floor_ratio']:.2f}")
-    lines += [
-        "  direct: the provider's methods called in this process (no gRPC, no engine), "
-        "against the floor without RPCs",
-        "  vs rpc floor: provider against the floor plus the engine's own round trips "
-        "(up 2, preview 2, refresh 1 per asset)",
-    ]
-    lines += ["", "CPU seconds per run, median (bench: engine stand-in, floors, direct runs and "
-              "drift; server: the provider server)"]
-    for name, phase in doc["phases"].items():
-        cells = [
-            f"{kind}: " + " ".join(f"{proc} {seconds:.2f}" for proc, seconds in cpu.items())
-            for kind in (PROVIDER, FLOOR, DIRECT)
-            if (cpu := phase["cpu_s"].get(kind)) is not None
-        ]
-        lines.append(f"  {PHASE_TITLES[name]:<14} " + " | ".join(cells))
-    conn = doc["connections"]
-    rss = doc["rss"]
-    lines += [
-        "",
-        f"connections  provider server, whole run: {conn['provider_total']} (up runs "
-        f"{conn['provider_up_runs']}, refresh runs {conn['provider_refresh_runs']}); limit "
-        f"{conn['limit']}: {'yes' if conn['met'] else 'NO'}; floor per run: up "
-        f"{conn['floor_up_runs']}, refresh {conn['floor_refresh_runs']}",
-        f"server RSS   idle {rss['idle_mib']} MiB, provider loaded {rss['loaded_mib']} MiB, "
-        f"peak during up {rss['peak_mib']} MiB; growth {rss['growth_mib']} MiB "
-        f"({rss['growth_over_loaded_mib']} MiB over loaded); limit < {rss['limit_mib']:g} MiB: "
-        f"{'yes' if rss['met'] else 'NO'}",
-    ]
-    return "\n".join(lines)
 
 
 def _positive(text: str) -> int:
@@ -532,20 +318,47 @@ def _positive(text: str) -> int:
     return value
 
 
+def _rtt(text: str) -> float:
+    try:
+        seconds = parse_latency(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"--rtt {text!r} must be more than 0")
+    return seconds
+
+
+def _profiles(text: str) -> list[str]:
+    chosen = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in PROFILES]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"profiles {text!r}: choose from {', '.join(PROFILES)}, comma-separated")
+    return list(dict.fromkeys(chosen))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tests.benchmarks",
-        description="Measure the provider's cost per phase next to the floor of unavoidable "
-                    "work, on the emulator over loopback.",
+        description="Measure the provider beside the protocol's floor and a naive plivo-SDK "
+                    "peer, on loopback and at a WAN round trip.",
     )
-    parser.add_argument("--assets", type=_positive, default=220,
-                        help="files to manage, about one large in eleven (default 220)")
-    parser.add_argument("--reps", type=_positive, default=3,
-                        help="runs of each variant per phase; figures are medians (default 3)")
+    parser.add_argument("--assets", type=_positive, default=200,
+                        help="files to manage, one large in ten (default 200)")
+    parser.add_argument("--runs", type=_positive, default=3,
+                        help="runs of each provider and floor; figures are medians (default 3)")
+    parser.add_argument("--rtt", type=_rtt, default=parse_latency(DEFAULT_RTT),
+                        help=f"the wan profile's round trip per answer (default {DEFAULT_RTT})")
+    parser.add_argument("--profiles", type=_profiles, default=list(PROFILES),
+                        help="profiles to run, comma-separated (default loopback,wan)")
     parser.add_argument("--small-bytes", type=_positive, default=SMALL_BYTES,
                         help=f"size of a small file (default {SMALL_BYTES:,})")
     parser.add_argument("--large-bytes", type=_positive, default=LARGE_BYTES,
                         help=f"size of a large file (default {LARGE_BYTES:,})")
+    parser.add_argument("--drift-media", type=_positive, default=DRIFT_MEDIA,
+                        help=f"media in the drift measurement (default {DRIFT_MEDIA:,})")
+    parser.add_argument("--drift-bytes", type=_positive, default=DRIFT_BYTES,
+                        help=f"size of each drift file (default {DRIFT_BYTES:,})")
     parser.add_argument("--emulator", choices=EMULATOR_MODES, default="process",
                         help="run the emulator in its own process (default) or in this one")
     parser.add_argument("--json", action="store_true",
@@ -555,8 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    doc = benchmark(args.assets, args.reps, args.small_bytes, args.large_bytes, args.emulator,
-                    log)
+    doc = benchmark(args.assets, args.runs, args.rtt, args.profiles, args.small_bytes,
+                    args.large_bytes, args.drift_media, args.drift_bytes, args.emulator, log)
     if args.json:
         print(render(doc), file=sys.stderr)
         print(json.dumps(doc, indent=2))

@@ -12,8 +12,8 @@ SMALL_BYTES = 100_000
 LARGE_BYTES = MAX_FILE_BYTES - 4096
 """Just under Plivo's 2 MiB limit, so the client sends the largest body it ever will."""
 
-LARGE_EVERY = 11
-"""One large file per this many assets: the default 220 assets are 200 small and 20 large."""
+LARGE_EVERY = 10
+"""One large file per this many assets: the default 200 assets are 180 small and 20 large."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Asset:
 
 
 def split(assets: int) -> tuple[int, int]:
-    """(small, large) counts for ``assets`` files: about one large file in eleven."""
+    """(small, large) counts for ``assets`` files: one large file in ten."""
     large = round(assets / LARGE_EVERY)
     return assets - large, large
 

@@ -21,7 +21,8 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +73,12 @@ class ProviderProcess:
             self.close()
             raise RuntimeError(f"provider server did not print its port: {line!r}")
         self.port = int(line)
+        # The engine reads a plugin's stdout for as long as it runs; a provider that prints
+        # (plivo's SDK prints every uploaded path) must not block on a full pipe.
+        self._drain = threading.Thread(
+            target=self.process.stdout.read, name="provider-stdout", daemon=True
+        )
+        self._drain.start()
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
 
@@ -84,6 +91,9 @@ class ProviderProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        drain = getattr(self, "_drain", None)
+        if drain is not None:
+            drain.join(timeout=10)
         if self.process.stdout is not None:
             self.process.stdout.close()
         self._stderr.close()
@@ -326,26 +336,31 @@ class Engine:
 
     def export(self) -> dict[str, Any]:
         """The state as ``pulumi stack export`` writes it (deployment version 3)."""
-        secret_sig = "1b47061264138c4ac30d75fd1eb44270"
-        resources = [
-            {
-                "urn": entry.urn,
-                "custom": True,
-                "id": entry.id,
-                "type": TYPE_TOKEN,
-                "inputs": {
-                    **{k: v for k, v in entry.inputs.items() if k != PROVIDER_KEY},
-                    PROVIDER_KEY: {"4dabf18193072939515e22adb298388d": secret_sig,
-                                   "ciphertext": "v1:AAAA"},
-                },
-                "outputs": {
-                    **{k: v for k, v in entry.outputs.items() if k != PROVIDER_KEY},
-                    PROVIDER_KEY: {"4dabf18193072939515e22adb298388d": secret_sig,
-                                   "ciphertext": "v1:AAAA"},
-                },
-                "parent": f"urn:pulumi:{self.stack}::{self.project}::pulumi:pulumi:Stack::"
-                          f"{self.project}-{self.stack}",
-            }
-            for entry in self.state.values()
-        ]
-        return {"version": 3, "deployment": {"manifest": {}, "resources": resources}}
+        return export_state(self.state.values(), self.project, self.stack)
+
+
+def export_state(
+    entries: Iterable[StateEntry], project: str = "demo", stack: str = "dev"
+) -> dict[str, Any]:
+    """``entries`` as ``pulumi stack export`` writes them (deployment version 3)."""
+    secret_sig = "1b47061264138c4ac30d75fd1eb44270"
+    secret = {"4dabf18193072939515e22adb298388d": secret_sig, "ciphertext": "v1:AAAA"}
+    resources = [
+        {
+            "urn": entry.urn,
+            "custom": True,
+            "id": entry.id,
+            "type": TYPE_TOKEN,
+            "inputs": {
+                **{k: v for k, v in entry.inputs.items() if k != PROVIDER_KEY},
+                PROVIDER_KEY: secret,
+            },
+            "outputs": {
+                **{k: v for k, v in entry.outputs.items() if k != PROVIDER_KEY},
+                PROVIDER_KEY: secret,
+            },
+            "parent": f"urn:pulumi:{stack}::{project}::pulumi:pulumi:Stack::{project}-{stack}",
+        }
+        for entry in entries
+    ]
+    return {"version": 3, "deployment": {"manifest": {}, "resources": resources}}

@@ -1,0 +1,134 @@
+"""The benchmark's names, targets and verdicts, and its table for people.
+
+``summarize`` turns the figures of each profile into one row per phase: the medians, the
+floor (the do-nothing provider plus the raw work), the ratios to the floor and to the peer,
+the targets from issue 11, and whether they were met. ``render`` prints those rows.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from plivo_media_provider.drift import DEFAULT_PARALLEL as DRIFT_PARALLEL
+from tests.benchmarks.driver import ENGINE_WORKERS
+
+SERVER_WORKERS = 4
+"""Worker threads of the SDK's dynamic-provider server (``ThreadPoolExecutor(max_workers=4)``)."""
+
+PROVIDER, NOOP, PEER, RAW = "provider", "noop", "peer", "raw"
+KINDS = (NOOP, PEER, PROVIDER, RAW)
+SERVED_KINDS = (NOOP, PEER, PROVIDER)
+"""The kinds that run through a provider server; ``raw`` runs in the benchmark itself."""
+DRIFT, GETS = "drift", "gets"
+ENGINE_PHASES = ("up", "preview", "refresh")
+PHASES = (*ENGINE_PHASES, DRIFT)
+PROFILES = ("loopback", "wan")
+TARGETS: dict[tuple[str, str], dict[str, float]] = {
+    ("up", "loopback"): {"floor": 1.2, "peer": 1.0},
+    ("preview", "loopback"): {"floor": 1.2, "peer": 1.0},
+    ("refresh", "loopback"): {"floor": 1.0, "peer": 1.0},
+    ("up", "wan"): {"peer": 1.0},
+    ("refresh", "wan"): {"peer": 0.3},
+    (DRIFT, "wan"): {"floor": 0.3},
+}
+"""Ratios from the issue: the provider's time over the floor's, or over the peer's."""
+
+RSS_GROWTH_LIMIT_MIB = 25.0
+FLOOR_TITLES = {
+    "up": f"noop + raw multipart uploads, {ENGINE_WORKERS} threads",
+    "preview": "noop + sha256 of every file, serially",
+    "refresh": f"noop + one raw GET per media, {ENGINE_WORKERS} threads",
+    DRIFT: f"one raw GET per media, {DRIFT_PARALLEL} threads",
+}
+
+
+def _median(runs: dict[str, list[float]], kind: str) -> float:
+    return statistics.median(runs[kind])
+
+
+def summarize(profiles: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per phase and profile: medians, floor, ratios, targets and verdict."""
+    rows = []
+    for profile, figures in profiles.items():
+        for phase in PHASES:
+            runs = figures["runs_s"][phase]
+            if phase == DRIFT:
+                provider, floor, peer = _median(runs, PROVIDER), _median(runs, GETS), None
+            else:
+                provider, peer = _median(runs, PROVIDER), _median(runs, PEER)
+                floor = _median(runs, NOOP) + _median(runs, RAW)
+            ratios = {"floor": provider / floor, "peer": None if peer is None else provider / peer}
+            targets = TARGETS.get((phase, profile), {})
+            verdicts = [(ratio := ratios[key]) is not None and ratio <= limit
+                        for key, limit in targets.items()]
+            rows.append({
+                "phase": phase, "profile": profile, "provider_s": round(provider, 4),
+                "floor_s": round(floor, 4), "floor": FLOOR_TITLES[phase],
+                "peer_s": None if peer is None else round(peer, 4),
+                "noop_s": None if phase == DRIFT else round(_median(runs, NOOP), 4),
+                "raw_s": None if phase == DRIFT else round(_median(runs, RAW), 4),
+                "ratio_floor": round(ratios["floor"], 3),
+                "ratio_peer": None if ratios["peer"] is None else round(ratios["peer"], 3),
+                "peer_ratio_floor": None if peer is None else round(peer / floor, 3),
+                "targets": targets,
+                "met": all(verdicts) if verdicts else None,
+            })
+    return rows
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}s"
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _targets(targets: dict[str, float]) -> str:
+    return ", ".join(f"{key} <= {limit:g}" for key, limit in targets.items()) or "-"
+
+
+def render(doc: dict[str, Any]) -> str:
+    """The figures as a table for people."""
+    config = doc["config"]
+    lines = [
+        f"{config['assets']} assets ({config['small_files']} x {config['small_bytes']:,} B + "
+        f"{config['large_files']} x {config['large_bytes']:,} B), median of {config['runs']} "
+        f"runs, {config['engine_workers']} step workers, {config['cpus']} CPUs, Python "
+        f"{config['python']}, pulumi {config['pulumi']}, plivo {config['plivo']}; "
+        f"wall time {config['wall_s']:g} s",
+        "",
+        f"{'phase':<8} {'profile':<9} {'provider':>9} {'floor':>9} {'/floor':>6} "
+        f"{'peer':>9} {'/peer':>6}  {'target':<26} met",
+    ]
+    for row in doc["summary"]:
+        met = {True: "met", False: "MISSED", None: "-"}[row["met"]]
+        lines.append(
+            f"{row['phase']:<8} {row['profile']:<9} {_seconds(row['provider_s']):>9} "
+            f"{_seconds(row['floor_s']):>9} {_ratio(row['ratio_floor']):>6} "
+            f"{_seconds(row['peer_s']):>9} {_ratio(row['ratio_peer']):>6}  "
+            f"{_targets(row['targets']):<26} {met}"
+        )
+    lines += ["", "floors (noop: the do-nothing provider through the same server and driver):"]
+    lines += [f"  {phase:<8} {title}" for phase, title in FLOOR_TITLES.items()]
+    lines += ["", "floor parts, median seconds (noop + raw):"]
+    lines += [f"  {row['phase']:<8} {row['profile']:<9} noop {_seconds(row['noop_s'])}  "
+              f"raw {_seconds(row['raw_s'])}  peer/floor {_ratio(row['peer_ratio_floor'])}"
+              for row in doc["summary"] if row["phase"] != DRIFT]
+    lines += ["", f"drift: {config['drift_media']} media of {config['drift_bytes']:,} B"]
+    for profile, figures in doc["profiles"].items():
+        conn, rss = figures["connections"], figures["rss_mib"]
+        lines += [
+            "",
+            f"{profile} ({figures['rtt_ms']:g} ms): TCP connections over all runs: "
+            + ", ".join(f"{kind} {conn[kind]}" for kind in KINDS)
+            + f"; provider <= {conn['limit']} (one per server worker): "
+            + ("met" if conn["met"] else "MISSED"),
+            "  server VmRSS after warm-up -> after all runs (peak), MiB: "
+            + ", ".join(f"{kind} {rss[kind]['before']} -> {rss[kind]['after']} "
+                        f"({rss[kind]['peak']})" for kind in SERVED_KINDS)
+            + f"; provider peak growth {rss[PROVIDER]['peak_growth']} < "
+            f"{rss['limit_mib']:g}: " + ("met" if rss["met"] else "MISSED"),
+        ]
+    return "\n".join(lines)
