@@ -59,13 +59,16 @@ def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
 class ProviderProcess:
     """The SDK's dynamic-provider server in a subprocess, with a gRPC stub to it."""
 
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, env: Mapping[str, str] | None = None, cwd: str | os.PathLike[str] | None = None
+    ) -> None:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.dynamic"],
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             env=dict(os.environ if env is None else env),
+            cwd=cwd,
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline().decode().strip()
