@@ -227,12 +227,22 @@ class MediaFileProvider(ResourceProvider):
     because Plivo has no delete API and the media expires on its own.
     """
 
-    def __getstate__(self) -> dict[str, Any]:
-        # Configuration read at run time must never reach the pickled provider in state.
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
+    def __init__(self) -> None:
         self._config: dict[str, Any] = {}
+
+    def __reduce__(self) -> tuple[type[MediaFileProvider], tuple[()]]:
+        """Pickle as "call ``MediaFileProvider()``": the class by reference, and no state.
+
+        Configuration read at run time never reaches the pickled provider in state. With no
+        state there is no dict to pickle, so the pickle never calls ``_batch_setitems``,
+        which the SDK's ``serialize_provider`` wraps once more for every resource (a pickle
+        that walked that chain hit RecursionError near the 1,000th resource).
+        """
+        return (MediaFileProvider, ())
+
+    def __setstate__(self, _state: dict[str, Any]) -> None:
+        # Blobs written by 0.1.0 (an empty ``__getstate__``) still load through here.
+        self._config = {}
 
     def configure(self, req: ConfigureRequest) -> None:
         """Keep the ``plivo:*`` stack config; credentials are resolved per call from it."""
