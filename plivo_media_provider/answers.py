@@ -53,6 +53,9 @@ def raise_for_status(response: Answer, content: bytes, operation: str) -> None:
         body = json.loads(content)
     except ValueError:
         body = None
+    # Plivo's own 404 is JSON by content type with an ``error`` field; a proxy's page is not.
+    plivo_shaped = (isinstance(body, dict) and "error" in body
+                    and "json" in response.headers.get("Content-Type", "").lower())
     if isinstance(body, dict) and ("error" in body or "api_id" in body):
         error = " ".join(str(body.get("error")).split())[:300]
         api_id = str(body["api_id"]) if body.get("api_id") else None
@@ -69,7 +72,7 @@ def raise_for_status(response: Answer, content: bytes, operation: str) -> None:
         raise MediaNotFound(
             f"Plivo has no such media for {operation} (HTTP 404: {error}){ref}; it expired, was "
             "deleted, or the id is wrong.",
-            status=status, api_id=api_id, error=error,
+            status=status, api_id=api_id, error=error, plivo_shaped=plivo_shaped,
         )
     if status == 429:
         retry_after = response.headers.get("Retry-After")

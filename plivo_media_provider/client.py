@@ -252,8 +252,14 @@ class MediaClient:
         body = self._request(
             "GET", self._media_path(), "list media", params={"limit": limit, "offset": offset}
         )
-        meta = body.get("meta") or {}
-        objects = tuple(Media.from_json(o) for o in body.get("objects") or [])
+        meta, listed = body.get("meta"), body.get("objects")
+        if not isinstance(meta, dict) or not isinstance(listed, list):
+            raise UnexpectedResponse(
+                f"The API at {self.api_url} answered list media with JSON that is not Plivo's "
+                f"media list (no 'meta' object and 'objects' list; keys {sorted(body)[:6]}).",
+                status=200, api_id=body.get("api_id"),
+            )
+        objects = tuple(Media.from_json(o) for o in listed)
         try:
             return MediaPage(
                 objects=objects,

@@ -12,6 +12,7 @@
     └── APIError                  Plivo answered with an error status
         ├── AuthenticationError   401 / 403
         ├── MediaNotFound         404
+        ├── GoneUnproven          a 404 that does not prove the media gone
         ├── InvalidRequest        400 / 405 / 413 / 422
         │   └── UploadPartlyRefused  some files of an upload refused; ``stored`` has the rest
         ├── RateLimited           429
@@ -123,6 +124,25 @@ class AuthenticationError(APIError):
 class MediaNotFound(APIError):
     """Plivo has no media with that id (404): it expired, was deleted, or never existed."""
 
+    # ``plivo_shaped`` is True only when the 404's body was Plivo's: JSON by content type,
+    # an object with an ``error`` field. A proxy's HTML page is not (see ``proof``).
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 404,
+        api_id: str | None = None,
+        error: str | None = None,
+        plivo_shaped: bool = False,
+    ) -> None:
+        super().__init__(message, status=status, api_id=api_id, error=error)
+        self.plivo_shaped = plivo_shaped
+
+
+class GoneUnproven(APIError):
+    """A 404 that does not prove the media gone (not Plivo's, unconfirmed, or a wrong base)."""
+
 
 class InvalidRequest(APIError):
     """Plivo refused the request as malformed or not allowed (400, 405, 413, 422)."""
@@ -177,6 +197,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "ContentError",
+    "GoneUnproven",
     "InvalidRequest",
     "KitRunError",
     "MediaAssetsError",

@@ -39,6 +39,7 @@ from .content import inspect_file, read_verified, sha256_bytes
 from .errors import ContentError, MediaNotFound, PlivoMediaError
 from .journal import UploadJournal
 from .media import UNSENT_RETENTION
+from .proof import proof_for
 from .reconcile import upload_once
 from .settings import CONFIG_KEYS, Settings, resolve_settings
 
@@ -406,14 +407,14 @@ class MediaFileProvider(ResourceProvider):
 
     @_one_line_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Refresh the live fields; report the media gone only when Plivo answers 404.
+        """Refresh the live fields; report the media gone only on proof (see ``proof``).
 
-        Timeouts, 5xx and credential errors raise, so a refresh never drops media that
-        Plivo may still hold.
+        A 404 that is not Plivo's JSON, is not confirmed by a second GET, or comes from an
+        API base that does not answer like Plivo's raises GoneUnproven; timeouts, 5xx and
+        credential errors raise too, so a refresh never drops media Plivo may still hold.
         """
-        try:
-            media = self._client().get(id_)
-        except MediaNotFound:
+        media = proof_for(self._client()).get_or_gone(id_)
+        if media is None:
             return ReadResult(None, {})
         outs = {k: _as_int(v) for k, v in props.items() if k != PROVIDER_KEY}
         outs.update(_live_fields(media))

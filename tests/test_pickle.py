@@ -9,11 +9,8 @@ import sys
 from pathlib import Path
 
 import dill
-from pulumi.dynamic import ConfigureRequest
-from pulumi.dynamic.dynamic import serialize_provider
 
 from plivo_media_provider.provider import MediaFileProvider
-from tests.conftest import AUTH_TOKEN
 from tests.support.engine import serialized_provider
 
 SCRIPT = (
@@ -50,16 +47,6 @@ def test_the_provider_is_pickled_by_reference_not_by_value() -> None:
     # By reference the blob is tiny: no bytecode, no source path.
     assert len(raw) < 200 and str(ROOT).encode() not in raw
     assert isinstance(dill.loads(raw), MediaFileProvider)
-
-
-def test_a_configured_provider_pickles_without_its_configuration() -> None:
-    provider = MediaFileProvider()
-    provider.configure(ConfigureRequest({"plivo:authToken": AUTH_TOKEN,
-                                         "plivo:apiUrl": "http://127.0.0.1:1"}))
-    blob = serialize_provider(provider)
-    assert blob == serialized_provider()
-    assert AUTH_TOKEN.encode() not in base64.b64decode(blob)
-    assert dill.loads(base64.b64decode(blob))._config == {}
 
 
 def test_a_provider_blob_written_by_0_1_0_still_loads() -> None:
