@@ -55,6 +55,15 @@ same bytes is no change at all."""
 INPUTS = ("path", "file_name", "content_type", "adopt_media_id", "reupload_after")
 LIVE_OUTPUTS = ("media_id", "media_url", "size", "upload_time", "expires_at")
 
+SCHEMA_KEY = "schema_version"
+STATE_SCHEMA_VERSION = 1
+"""The version of the state this provider writes, in every resource's outputs.
+
+Version 0 is state written by 0.1.0, which has no ``schema_version``; its fields are those
+of version 1. A version that changes what a recorded field means bumps this number, and
+keeps reading every older version. ``diff`` never compares it, so a new version causes no
+change by itself; ``read`` and ``update`` record the current one."""
+
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([dhms])")
 _DURATION_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 _MAX_FILE_NAME = 255
@@ -212,6 +221,7 @@ def _live_fields(media: Media) -> dict[str, Any]:
         "size": media.size,
         "upload_time": format_time(media.upload_time),
         "expires_at": format_time(media.upload_time + UNSENT_RETENTION),
+        SCHEMA_KEY: STATE_SCHEMA_VERSION,
     }
 
 
@@ -426,7 +436,7 @@ class MediaFileProvider(ResourceProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Record a changed ``reupload_after`` (the only UPDATE_ON input); uploads nothing."""
         live = {key: _as_int(olds[key]) for key in LIVE_OUTPUTS if key in olds}
-        return UpdateResult({**_inputs_of(news), **live})
+        return UpdateResult({**_inputs_of(news), **live, SCHEMA_KEY: STATE_SCHEMA_VERSION})
 
     # -- delete -------------------------------------------------------------------------
 
