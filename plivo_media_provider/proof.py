@@ -78,6 +78,11 @@ class GoneProof:
                 ) from err
             self._plivo_base = True
 
+    def mark_plivo_base(self) -> None:
+        """Record that this client's base answered a list in Plivo's shape (``list_page``)."""
+        with self._lock:
+            self._plivo_base = True
+
     def _require_plivo_shaped(self, media_id: str, err: MediaNotFound) -> None:
         if err.plivo_shaped:
             return

@@ -38,8 +38,8 @@ from .client import Media, MediaClient, UploadFile, format_time, parse_upload_ti
 from .content import inspect_file, read_verified, sha256_bytes
 from .errors import ContentError, MediaNotFound, PlivoMediaError
 from .journal import UploadJournal
+from .listing import find_media
 from .media import UNSENT_RETENTION
-from .proof import proof_for
 from .reconcile import upload_once
 from .settings import CONFIG_KEYS, Settings, resolve_settings
 
@@ -212,6 +212,13 @@ def _file_name_problem(name: Any) -> str | None:
             f"{_MAX_FILE_NAME}; shorten it."
         )
     return None
+
+
+def _recorded_time(value: Any) -> datetime | None:
+    try:
+        return parse_upload_time(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _live_fields(media: Media) -> dict[str, Any]:
@@ -419,11 +426,14 @@ class MediaFileProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh the live fields; report the media gone only on proof (see ``proof``).
 
+        Concurrent Reads in this process are answered from one shared listing where it can
+        (see ``listing``); the others GET their media.
+
         A 404 that is not Plivo's JSON, is not confirmed by a second GET, or comes from an
         API base that does not answer like Plivo's raises GoneUnproven; timeouts, 5xx and
         credential errors raise too, so a refresh never drops media Plivo may still hold.
         """
-        media = proof_for(self._client()).get_or_gone(id_)
+        media = find_media(self._client(), id_, _recorded_time(props.get("upload_time")))
         if media is None:
             return ReadResult(None, {})
         outs = {k: _as_int(v) for k, v in props.items() if k != PROVIDER_KEY}

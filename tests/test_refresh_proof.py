@@ -4,7 +4,8 @@ The proof is a Plivo-shaped JSON 404, confirmed by a second GET, from an API bas
 answered a list request like Plivo's in this process (``plivo_media_provider.proof``). Every
 scenario runs ``pulumi refresh`` through the SDK's real provider server: ``up`` goes straight
 to the emulator, then refresh goes through a proxy (or a wrong URL) that gives the answer a
-user can meet in the wild.
+user can meet in the wild. Refresh asks the shared listing first; the proxy's rules make the
+listing miss (an empty page), so each Read comes to its GET, where the proof is decided.
 """
 
 from __future__ import annotations
@@ -47,6 +48,22 @@ def stack(emulator: Emulator, tmp_path: Path) -> Engine:
     return engine
 
 
+def listing_misses(rule: Rule) -> Rule:
+    """``rule`` for single-media GETs; every list request answers an empty page."""
+    empty = json.dumps({"api_id": "l1", "meta": {"limit": 20, "offset": 0, "next": None,
+                                                 "previous": None, "total_count": 0},
+                        "objects": []}).encode()
+
+    def combined(request: Request, forward: Callable[[], Answer]) -> Answer:
+        if request.method == "GET" and request.path.startswith(ITEM) and not is_media_get(
+            request
+        ):
+            return Answer(200, {"Content-Type": "application/json"}, empty)
+        return rule(request, forward)
+
+    return combined
+
+
 def refresh_via(engine: Engine, api_url: str) -> tuple[Engine, Outcome]:
     """Refresh ``engine``'s state with a new provider server whose API URL is ``api_url``."""
     with ProviderProcess(provider_env(api_url)) as provider:
@@ -86,7 +103,7 @@ def test_a_proxys_html_404_page_fails_the_refresh(
             return Answer(404, {"Content-Type": "text/html"}, b"<html><h1>404 Not Found</h1>")
         return forward()
 
-    engine, outcome = refresh_via(stack, proxied(html_404))
+    engine, outcome = refresh_via(stack, proxied(listing_misses(html_404)))
     assert outcome.deleted == [] and sorted(engine.state) == sorted(NAMES)
     for text in outcome.errors.values():
         assert "not Plivo's JSON" in text and "plivo:apiUrl / PLIVO_API_URL" in text
@@ -103,7 +120,7 @@ def test_json_404_labelled_as_html_is_not_plivos(
             return Answer(404, {"Content-Type": "text/html"}, body)
         return forward()
 
-    engine, outcome = refresh_via(stack, proxied(mislabelled))
+    engine, outcome = refresh_via(stack, proxied(listing_misses(mislabelled)))
     assert sorted(outcome.errors) == sorted(NAMES)
     assert sorted(engine.state) == sorted(NAMES)
 
@@ -124,7 +141,7 @@ def test_a_one_off_plivo_shaped_404_keeps_the_resource(
                 return Answer(404, {"Content-Type": "application/json"}, body)
         return forward()
 
-    engine, outcome = refresh_via(stack, proxied(first_get_404))
+    engine, outcome = refresh_via(stack, proxied(listing_misses(first_get_404)))
     assert outcome.ok and outcome.deleted == []
     assert sorted(engine.state) == sorted(NAMES) and len(seen) == len(NAMES)
 
@@ -146,7 +163,7 @@ def test_a_confirmation_that_fails_keeps_the_resource(
             return Answer(502, {"Content-Type": "text/html"}, b"<html>Bad Gateway</html>")
         return forward()
 
-    engine, outcome = refresh_via(stack, proxied(json_404_then_502))
+    engine, outcome = refresh_via(stack, proxied(listing_misses(json_404_then_502)))
     assert sorted(outcome.errors) == sorted(NAMES)
     assert sorted(engine.state) == sorted(NAMES)
 

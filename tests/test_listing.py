@@ -1,0 +1,196 @@
+"""The shared listing: concurrent Reads answered from list pages, never wrongly, within budget.
+
+In-process tests drive ``listing.find_media`` from several threads with the real client
+against the emulator, and count the emulator's API requests; the last tests run refresh
+through the SDK's provider server. Uploads and out-of-band deletions land while the listing
+runs, injected by a proxy before it forwards a list request.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from plivo_media_provider.client import Media, MediaClient, UploadFile
+from plivo_media_provider.emulator import Emulator
+from plivo_media_provider.listing import PROBES, SharedListing, find_media, listing_for
+from tests.conftest import AUTH_ID, AUTH_TOKEN, provider_env
+from tests.support import files
+from tests.support.control import Control
+from tests.support.engine import Engine, ProviderProcess
+from tests.support.proxy import Answer, Request, proxy_to
+
+LIST = f"/v1/Account/{AUTH_ID}/Media/?"
+
+
+def upload_many(client: MediaClient, count: int, prefix: str = "m") -> list[Media]:
+    """``count`` distinct media, oldest first, uploaded 10 per request."""
+    made: list[Media] = []
+    for start in range(0, count, 10):
+        batch = [UploadFile(f"{prefix}{i:04d}.png", files.png_bytes(seed=i, pad_to=200),
+                            "image/png") for i in range(start, min(count, start + 10))]
+        made += client.upload(batch)
+    return made
+
+
+def same(media: Media | None) -> tuple[object, ...] | None:
+    """What must match, whichever host (emulator or proxy) the ``media_url`` names."""
+    if media is None:
+        return None
+    return (media.media_id, media.file_name, media.content_type, media.size, media.upload_time)
+
+
+def read_all(client: MediaClient, media: list[Media], workers: int = 4) -> dict[str, Media | None]:
+    with ThreadPoolExecutor(workers) as pool:
+        found = pool.map(lambda m: find_media(client, m.media_id, m.upload_time), media)
+        return {m.media_id: f for m, f in zip(media, found, strict=True)}
+
+
+@pytest.fixture
+def fresh_client(emulator: Emulator) -> Iterator[MediaClient]:
+    """A client of its own, so its listing starts empty (listings are per client)."""
+    with MediaClient(AUTH_ID, AUTH_TOKEN, emulator.url, backoff_factor=0.01) as client:
+        yield client
+
+
+@pytest.mark.parametrize("order", ["oldest_first", "newest_first", "shuffled"])
+def test_concurrent_reads_are_answered_by_fewer_requests_than_one_get_each(
+    emulator: Emulator, client: MediaClient, fresh_client: MediaClient, order: str
+) -> None:
+    media = upload_many(client, 200)
+    wanted = {"oldest_first": media, "newest_first": media[::-1],
+              "shuffled": random.Random(7).sample(media, len(media))}[order]
+    before = Control(emulator.url).stats()["requests"]
+    found = read_all(fresh_client, wanted)
+    sent = Control(emulator.url).stats()["requests"] - before
+    assert found == {m.media_id: m for m in media}
+    listing = listing_for(fresh_client)
+    assert listing.pages_fetched <= listing.answered + PROBES
+    assert sent <= len(media) + PROBES
+    assert sent < len(media) // 4, f"{sent} requests for {len(media)} reads"
+
+
+def test_every_page_request_is_paid_for_by_reads_it_answered(
+    emulator: Emulator, client: MediaClient, fresh_client: MediaClient
+) -> None:
+    """State points at media that is all gone: the listing stops after its probes."""
+    media = upload_many(client, 60)
+    upload_many(client, 40, prefix="other")
+    control = Control(emulator.url)
+    for gone in media:
+        control.delete(gone.media_id)
+    before = control.stats()["requests"]
+    found = read_all(fresh_client, media)
+    assert set(found.values()) == {None}
+    assert listing_for(fresh_client).pages_fetched <= PROBES
+    # Each gone media: GET + confirming GET; plus at most the probes (no base check: the
+    # listing's pages proved the base).
+    assert control.stats()["requests"] - before <= 2 * len(media) + PROBES
+
+
+@contextmanager
+def inject_before_list(
+    emulator: Emulator, action: Callable[[int], None]
+) -> Iterator[MediaClient]:
+    """A client through a proxy that runs ``action(n)`` before forwarding the nth list."""
+    lists = 0
+    lock = threading.Lock()
+    with proxy_to(emulator.url) as proxy:
+        def rule(request: Request, forward: Callable[[], Answer]) -> Answer:
+            nonlocal lists
+            if request.path.startswith(LIST):
+                with lock:
+                    lists += 1
+                    number = lists
+                action(number)
+            return forward()
+
+        proxy.rule = rule
+        with MediaClient(AUTH_ID, AUTH_TOKEN, proxy.url, backoff_factor=0.01) as proxied:
+            yield proxied
+
+
+def test_uploads_while_the_listing_runs_shift_offsets_but_every_read_is_right(
+    emulator: Emulator, client: MediaClient
+) -> None:
+    media = upload_many(client, 120)
+    extra = iter(range(1000))
+
+    def upload_five(_number: int) -> None:
+        batch = [UploadFile(f"new{n}.png", files.png_bytes(seed=5000 + n), "image/png")
+                 for n in (next(extra) for _ in range(5))]
+        client.upload(batch)
+
+    with inject_before_list(emulator, upload_five) as proxied:
+        found = read_all(proxied, media)
+    assert {k: same(v) for k, v in found.items()} == {m.media_id: same(m) for m in media}
+
+
+def test_deletions_while_the_listing_runs_drop_only_what_is_gone(
+    emulator: Emulator, client: MediaClient
+) -> None:
+    media = upload_many(client, 120)
+    # Delete across the list as pages are fetched: the 3rd list request deletes some media
+    # from pages already fetched and some from pages not fetched yet.
+    doomed = {m.media_id for m in media[::9]}
+    control = Control(emulator.url)
+
+    def delete_some(number: int) -> None:
+        if number == 3:
+            for media_id in doomed:
+                control.delete(media_id)
+
+    with inject_before_list(emulator, delete_some) as proxied:
+        found = read_all(proxied, media)
+    for m in media:
+        if found[m.media_id] is None:
+            assert m.media_id in doomed, "a live media was reported gone"
+        else:
+            assert same(found[m.media_id]) == same(m)
+    # Gone media that a page listed before its deletion reads as present, exactly as a GET
+    # answered a moment earlier would; the rest are proven gone.
+    assert any(found[d] is None for d in doomed)
+
+
+def test_pages_are_forgotten_after_max_age(emulator: Emulator, client: MediaClient) -> None:
+    [first] = upload_many(client, 1)
+    now = [0.0]
+    listing = SharedListing(client, clock=lambda: now[0], max_age=60.0)
+    assert listing.lookup(first.media_id, first.upload_time) == first
+    Control(emulator.url).delete(first.media_id)
+    now[0] = 30.0
+    assert listing.lookup(first.media_id, first.upload_time) == first
+    now[0] = 61.0
+    assert listing.lookup(first.media_id, first.upload_time) is None
+
+
+def test_a_refresh_through_the_provider_server_lists_instead_of_getting_each(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    names = [f"f{i:03d}" for i in range(80)]
+    resources = {
+        name: {"path": str(files.write(tmp_path / f"{name}.png",
+                                       files.png_bytes(seed=i, pad_to=200)))}
+        for i, name in enumerate(names)
+    }
+    control = Control(emulator.url)
+    with ProviderProcess(provider_env(emulator.url)) as provider:
+        engine = Engine(provider, parallelism=8)
+        assert engine.up(resources).ok
+    gone = engine.state["f010"].id
+    control.delete(gone)
+    before = control.stats()["requests"]
+    with ProviderProcess(provider_env(emulator.url)) as provider:
+        again = Engine(provider, parallelism=8)
+        again.state = engine.state
+        outcome = again.refresh()
+    sent = control.stats()["requests"] - before
+    assert outcome.ok and outcome.deleted == ["f010"]
+    assert sorted(again.state) == sorted(set(names) - {"f010"})
+    assert sent < len(names) // 2, f"{sent} requests for {len(names)} reads"
