@@ -16,9 +16,11 @@ first in this order (:data:`PRECEDENCE`):
     A check could not be completed: a 5xx or timeout after retries, an unreadable file, a
     field encrypted in the export. Never guessed to be ``missing_remote``.
 ``missing_remote``
-    Plivo answered 404 for the media id: it expired (unsent media lives 6 hours) or was
-    deleted. Only a real 404 counts. Beats local findings because ``pulumi refresh`` then
-    ``pulumi up`` uploads the current file, which settles a local change as well.
+    Plivo no longer has the media: it expired (unsent media lives 6 hours) or was deleted.
+    Only the proof refresh uses counts (a Plivo-shaped 404, confirmed, from a base that lists
+    like Plivo's; see ``proof``); any other 404 is an ``error``. Beats local findings because
+    ``pulumi refresh`` then ``pulumi up`` uploads the current file, which settles a local
+    change as well.
 ``changed_remote``
     Plivo's size, content type or file name differ from state; with ``--verify-content``,
     also the sha256 of the served bytes. Media is immutable, so the fix is a replacement.
@@ -101,7 +103,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Generic, TextIO, TypeVar
 
 from .client import Media, MediaClient, format_time, parse_upload_time
-from .errors import AuthenticationError, MediaNotFound, PlivoMediaError
+from .errors import AuthenticationError, PlivoMediaError
+from .listing import find_media
 from .media import UNSENT_RETENTION
 from .provider import parse_duration
 from .settings import Settings, resolve_settings
@@ -318,7 +321,8 @@ def _hash_file(path: str) -> _Local:
 
 
 class _Checker:
-    """Checks resources against one shared client, caching GETs by id and hashes by path."""
+    """Checks resources against one shared client and its listing, caching media by id and
+    hashes by path."""
 
     def __init__(self, client: MediaClient, options: DriftOptions, now: datetime) -> None:
         self.client = client
@@ -329,11 +333,10 @@ class _Checker:
         self.get = _Once(self._get)
         self.sha_served = _Once(self._sha_served)
 
-    def _get(self, media_id: str) -> Media | None:
-        try:
-            return self.client.get(media_id)
-        except MediaNotFound:
-            return None
+    def _get(self, wanted: tuple[str, datetime | None]) -> Media | None:
+        # The listing shared by the workers answers most; absence needs a confirmed 404.
+        media_id, upload_time = wanted
+        return find_media(self.client, media_id, upload_time)
 
     def _sha_served(self, media: Media) -> str:
         return hashlib.sha256(self.client.download(media)).hexdigest()
@@ -370,7 +373,7 @@ class _Checker:
         if not resource.media_id:
             return None, ""
         try:
-            media = self.get(resource.media_id)
+            media = self.get((resource.media_id, resource.upload_time))
         except AuthenticationError:
             raise  # The whole run is pointless with refused credentials.
         except PlivoMediaError as err:
@@ -455,8 +458,9 @@ def check_drift(
 ) -> DriftReport:
     """Check every resource with at most ``options.parallel`` requests in flight.
 
-    One client is shared by all workers (it keeps a session per thread), each media id is
-    fetched once and each path hashed once. Raises AuthenticationError as soon as Plivo
+    One client is shared by all workers (it keeps a session per thread); media are read
+    through its shared listing (see ``listing``), each media id once, and each path is
+    hashed once. Raises AuthenticationError as soon as Plivo
     refuses the credentials; every other per-resource failure becomes an ``error`` finding.
     ``progress(done, total)`` is called from this thread after each resource.
     """
