@@ -17,8 +17,12 @@ import dill
 import pytest
 
 from plivo_media_provider import MediaFile
+from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.provider import MediaFileProvider
+from tests.conftest import provider_env
 from tests.support import files
+from tests.support.control import Control
+from tests.support.engine import Engine, ProviderProcess
 from tests.support.programs import MEDIA_FILE_TYPE, declare
 
 PROGRAM_RESOURCES = 5_000
@@ -47,3 +51,31 @@ def test_a_program_declares_5000_media_files(
     blobs = {r.inputs["__provider"]["value"] for r in registered}
     assert len(blobs) == 1, "every resource carries the same provider bytes"
     assert isinstance(dill.loads(base64.b64decode(blobs.pop())), MediaFileProvider)
+
+
+ENGINE_RESOURCES = 2_000
+
+
+def test_2000_media_files_through_the_provider_server(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """up, a no-op preview, and a refresh that lists rather than sending 2,000 GETs."""
+    logo = str(files.write(tmp_path / "logo.png", files.png_bytes()))
+    resources = {f"m{i:04d}": {"path": logo, "file_name": f"m{i:04d}.png"}
+                 for i in range(ENGINE_RESOURCES)}
+    control = Control(emulator.url)
+    with ProviderProcess(provider_env(emulator.url)) as provider:
+        engine = Engine(provider, parallelism=8)
+        created = engine.up(resources)
+        assert created.ok and len(created.created) == ENGINE_RESOURCES
+        assert control.stats()["uploads"] == ENGINE_RESOURCES
+
+        preview = engine.preview(resources)
+        assert preview.ok and not preview.changed
+        assert len(preview.same) == ENGINE_RESOURCES
+
+        before = control.stats()["requests"]
+        refreshed = engine.refresh()
+        sent = control.stats()["requests"] - before
+    assert refreshed.ok and refreshed.deleted == [] and len(engine.state) == ENGINE_RESOURCES
+    assert sent < ENGINE_RESOURCES // 4, f"refresh sent {sent} requests"

@@ -113,6 +113,7 @@ def test_an_up_today_still_writes_every_output_and_input_0_1_0_wrote(engine: Eng
     engine.state = {}
     outcome = engine.up(RESOURCES)
     assert outcome.ok and sorted(outcome.created) == sorted(RESOURCES)
+    assert all(e.outputs[SCHEMA_KEY] == STATE_SCHEMA_VERSION for e in engine.state.values())
     for resource in fixture_resources():
         name = resource["urn"].rsplit("::", 1)[1]
         entry = engine.state[name]
@@ -122,3 +123,12 @@ def test_an_up_today_still_writes_every_output_and_input_0_1_0_wrote(engine: Eng
             for field, value in recorded.items():
                 if field not in (PROVIDER_KEY, *PLIVO_CHOSEN):
                     assert written[field] == value, (name, key, field)
+
+
+def test_an_update_of_0_1_0_state_records_the_schema(engine: Engine) -> None:
+    changed = {**RESOURCES, "logo": {**RESOURCES["logo"], "reupload_after": "4h"}}
+    outcome = engine.up(changed)
+    assert outcome.ok and outcome.updated == ["logo"] and sorted(outcome.same) == sorted(
+        set(RESOURCES) - {"logo"})
+    assert engine.state["logo"].outputs[SCHEMA_KEY] == STATE_SCHEMA_VERSION
+    assert SCHEMA_KEY not in engine.state["menu"].outputs  # a "same" step keeps old outputs
