@@ -336,7 +336,7 @@ class _Checker:
     def _get(self, wanted: tuple[str, datetime | None]) -> Media | None:
         # The listing shared by the workers answers most; absence needs a confirmed 404.
         media_id, upload_time = wanted
-        return find_media(self.client, media_id, upload_time)
+        return find_media(self.client, media_id, upload_time, self.now)
 
     def _sha_served(self, media: Media) -> str:
         return hashlib.sha256(self.client.download(media)).hexdigest()

@@ -28,18 +28,17 @@ was served, with the fields it lists, as a GET at that moment would have said. A
 never concluded here: a Read the listing cannot answer falls back to the GET and the proof
 of :mod:`proof` (a confirmed Plivo 404). Uploads and deletions while the listing runs shift
 offsets, which only costs a fallback: every decision uses the time range of one page, which
-is one consistent answer. Pages are forgotten ``max_age`` seconds after the first, so a
-long-lived process never answers from an old listing.
+is one consistent answer. Pages are forgotten ``max_age`` seconds after the first, by the
+caller's clock (the provider's and drift's one clock, which tests pin), so a long-lived
+process never answers from an old listing.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .client import MAX_PAGE_SIZE, Media, MediaClient
 from .errors import PlivoMediaError
@@ -47,8 +46,8 @@ from .proof import proof_for
 
 PROBES = 2
 """Pages the listing may fetch before they have answered any Read: offset 0 and the oldest."""
-MAX_AGE = 60.0
-"""Seconds a listing's pages answer Reads; a refresh of thousands of media fits well within."""
+MAX_AGE = timedelta(seconds=60)
+"""How long a listing's pages answer Reads; a refresh of thousands of media fits within."""
 
 
 @dataclass(frozen=True)
@@ -66,22 +65,15 @@ class _Page:
 
 
 class SharedListing:
-    """The pages of one client's media list fetched in this process, shared by all threads.
+    """The pages of one client's media list fetched in this process, shared by all threads."""
 
-    ``clock`` is monotonic seconds; a test passes its own to age the listing.
-    """
-
-    def __init__(
-        self, client: MediaClient, *, max_age: float = MAX_AGE,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, client: MediaClient, *, max_age: timedelta = MAX_AGE) -> None:
         self.client = client
         self.max_age = max_age
-        self._clock = clock
         self._cond = threading.Condition()
         self._reset(None)
 
-    def _reset(self, started: float | None) -> None:
+    def _reset(self, started: datetime | None) -> None:
         self._started = started
         self._media: dict[str, Media] = {}
         self._pages: list[_Page] = []
@@ -96,15 +88,15 @@ class SharedListing:
         with self._cond:
             return bool(self._pages)
 
-    def lookup(self, media_id: str, upload_time: datetime) -> Media | None:
+    def lookup(self, media_id: str, upload_time: datetime, now: datetime) -> Media | None:
         """The media as listed, or None if the listing cannot say (then GET it).
 
+        ``now`` is the caller's clock; pages older than ``max_age`` by it are forgotten.
         Never raises for a failed page: that Read falls back to its GET, which reports the
         failure itself.
         """
         while True:
             with self._cond:
-                now = self._clock()
                 if self._started is None or (
                     now - self._started > self.max_age and not self._in_flight
                 ):
@@ -190,7 +182,9 @@ def listing_for(client: MediaClient) -> SharedListing:
         return listing
 
 
-def find_media(client: MediaClient, media_id: str, upload_time: datetime | None) -> Media | None:
+def find_media(
+    client: MediaClient, media_id: str, upload_time: datetime | None, now: datetime
+) -> Media | None:
     """The media ``media_id`` as Plivo holds it now, or None when it is proven gone.
 
     Asks the shared listing first (when state gives the upload time), then falls back to
@@ -201,7 +195,7 @@ def find_media(client: MediaClient, media_id: str, upload_time: datetime | None)
     proof = proof_for(client)
     if upload_time is not None:
         listing = listing_for(client)
-        found = listing.lookup(media_id, upload_time)
+        found = listing.lookup(media_id, upload_time, now)
         if found is not None:
             return found
         if listing.saw_plivo_list:

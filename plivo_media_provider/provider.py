@@ -433,7 +433,8 @@ class MediaFileProvider(ResourceProvider):
         API base that does not answer like Plivo's raises GoneUnproven; timeouts, 5xx and
         credential errors raise too, so a refresh never drops media Plivo may still hold.
         """
-        media = find_media(self._client(), id_, _recorded_time(props.get("upload_time")))
+        recorded = _recorded_time(props.get("upload_time"))
+        media = find_media(self._client(), id_, recorded, _now())
         if media is None:
             return ReadResult(None, {})
         outs = {k: _as_int(v) for k, v in props.items() if k != PROVIDER_KEY}

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,8 @@ from tests.support.engine import Engine, ProviderProcess
 from tests.support.proxy import Answer, Request, proxy_to
 
 LIST = f"/v1/Account/{AUTH_ID}/Media/?"
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+"""The readers' clock: pinned, so one listing serves a whole test."""
 
 
 def upload_many(client: MediaClient, count: int, prefix: str = "m") -> list[Media]:
@@ -48,7 +51,7 @@ def same(media: Media | None) -> tuple[object, ...] | None:
 
 def read_all(client: MediaClient, media: list[Media], workers: int = 4) -> dict[str, Media | None]:
     with ThreadPoolExecutor(workers) as pool:
-        found = pool.map(lambda m: find_media(client, m.media_id, m.upload_time), media)
+        found = pool.map(lambda m: find_media(client, m.media_id, m.upload_time, NOW), media)
         return {m.media_id: f for m, f in zip(media, found, strict=True)}
 
 
@@ -160,14 +163,14 @@ def test_deletions_while_the_listing_runs_drop_only_what_is_gone(
 
 def test_pages_are_forgotten_after_max_age(emulator: Emulator, client: MediaClient) -> None:
     [first] = upload_many(client, 1)
-    now = [0.0]
-    listing = SharedListing(client, clock=lambda: now[0], max_age=60.0)
-    assert listing.lookup(first.media_id, first.upload_time) == first
+    start = first.upload_time
+    listing = SharedListing(client, max_age=timedelta(seconds=60))
+    assert listing.lookup(first.media_id, first.upload_time, start) == first
     Control(emulator.url).delete(first.media_id)
-    now[0] = 30.0
-    assert listing.lookup(first.media_id, first.upload_time) == first
-    now[0] = 61.0
-    assert listing.lookup(first.media_id, first.upload_time) is None
+    later = start + timedelta(seconds=30)
+    assert listing.lookup(first.media_id, first.upload_time, later) == first
+    expired = start + timedelta(seconds=61)
+    assert listing.lookup(first.media_id, first.upload_time, expired) is None
 
 
 def test_a_refresh_through_the_provider_server_lists_instead_of_getting_each(
