@@ -159,3 +159,9 @@ class MediaFile(Resource, module="plivo", name="MediaFile"):
     def expires_at(self) -> pulumi.Output[str]:
         """`upload_time` + 6 h: the earliest time Plivo may delete the media if never sent."""
         return pulumi.get(self, "expires_at")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def schema_version(self) -> pulumi.Output[int]:
+        """The version of the state this provider wrote (see *State compatibility*)."""
+        return pulumi.get(self, "schema_version")  # type: ignore[no-any-return]

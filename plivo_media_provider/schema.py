@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Source = Literal["user", "check", "plivo"]
-"""Who sets a property: the program (an input), ``check`` (derived from the local file), or
-Plivo (read back after an upload and on refresh)."""
+Source = Literal["user", "check", "plivo", "provider"]
+"""Who sets a property: the program (an input), ``check`` (derived from the local file),
+Plivo (read back after an upload and on refresh), or the provider itself (about the state)."""
 
 OnChange = Literal["replace", "update", "none"]
 """What a changed value makes ``diff`` plan: new media, a state-only update, or nothing."""
@@ -65,6 +65,8 @@ FIELDS: tuple[Field, ...] = (
     Field("expires_at", "str", "plivo", description=(
         "`upload_time` + 6 h: the earliest time Plivo may delete the media if it is never "
         "sent in an MMS.")),
+    Field("schema_version", "int", "provider", description=(
+        "The version of the state this provider wrote (see *State compatibility*).")),
 )
 
 BY_NAME: dict[str, Field] = {field.name: field for field in FIELDS}
