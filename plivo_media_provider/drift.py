@@ -63,7 +63,7 @@ Stable: fields may be added within ``/1``; none is removed or changes meaning. :
           "urn": "urn:pulumi:dev::proj::pulumi-python:dynamic/plivo:MediaFile::logo",
           "name": "logo",                   # the URN's last segment
           "media_id": "...",
-          "path": "media/logo.png",         # as recorded in state
+          "path": "media/logo.png",         # as declared (state inputs)
           "expires_at": "...Z" | null,      # if unsent: upload time + 6 h
           "status": "missing_remote",       # the primary finding's status, or in_sync
           "reason": "...",                  # one sentence

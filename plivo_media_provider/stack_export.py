@@ -25,6 +25,9 @@ SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 SUPPORTED_DEPLOYMENT_VERSIONS = (3,)
 STACK_EXPORT_TIMEOUT = 300.0
+DECLARED_FIELDS = ("path", "file_name", "content_type")
+"""Fields read from a resource's inputs first; every other field is read from its outputs
+first (``media_id``, ``size``, ``upload_time``, ``content_sha256`` as uploaded)."""
 
 
 def read_export(
@@ -196,7 +199,11 @@ def _state_resource(entry: Mapping[str, Any]) -> StateResource:
         problems.append("its inputs or outputs are not objects")
 
     def field_(key: str, kind: type) -> Any:
-        raw = outputs.get(key, inputs.get(key))
+        # What the user declared is read from inputs, what Plivo holds from outputs: after a
+        # "same" step the engine records the new inputs but keeps the old outputs, so a
+        # moved file's new path is only in inputs.
+        first, second = (inputs, outputs) if key in DECLARED_FIELDS else (outputs, inputs)
+        raw = first.get(key, second.get(key))
         value = _unwrap(raw)
         if value is ENCRYPTED:
             problems.append(

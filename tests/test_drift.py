@@ -35,6 +35,7 @@ from plivo_media_provider.client import (
 from plivo_media_provider.content import sha256_bytes
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.listing import PROBES
+from plivo_media_provider.stack_export import DECLARED_FIELDS
 from tests.conftest import AUTH_ID, AUTH_TOKEN, provider_env
 from tests.support.engine import Engine, ProviderProcess
 from tests.support.files import png_bytes, write
@@ -76,11 +77,14 @@ def stack_export(*entries: dict[str, Any]) -> dict[str, Any]:
 def media_entry(
     name: str, media: Media, path: str, sha256: str, /, **changes: Any
 ) -> dict[str, Any]:
-    """One MediaFile as state records it after ``pulumi up``; ``changes`` edit its outputs."""
+    """One MediaFile as state records it after ``pulumi up``; ``changes`` edit its outputs,
+    and its inputs too for the declared fields (path, file_name, content_type), which
+    ``pulumi up`` records in both."""
     inputs = {
         "path": path, "file_name": media.file_name, "content_type": media.content_type,
         "content_sha256": sha256, "size": media.size, "__provider": secret(),
     }
+    inputs.update((k, v) for k, v in changes.items() if k in DECLARED_FIELDS)
     outputs = {
         **inputs,
         "media_id": media.media_id, "media_url": media.media_url,
@@ -222,6 +226,32 @@ def test_a_stack_deployed_through_the_engine_is_in_sync_and_other_resources_are_
         assert entry["action"] == "none"
     assert result.err.strip().splitlines() == [result.err.strip()]
     assert "in sync: 2 MediaFile resources checked" in result.err
+
+
+def test_a_file_moved_with_the_same_bytes_is_in_sync_after_the_next_up(
+    emulator: Emulator, creds: None, run: Callable[..., Run], state_file: Callable[..., str],
+    tmp_path: Path,
+) -> None:
+    old = write(tmp_path / "old" / "logo.png", png_bytes(seed=3))
+    with ProviderProcess(provider_env(emulator.url)) as provider:
+        engine = Engine(provider)
+        assert engine.up({"logo": {"path": str(old)}}).created == ["logo"]
+        new = tmp_path / "new" / "logo.png"
+        new.parent.mkdir()
+        old.rename(new)
+        moved = engine.up({"logo": {"path": str(new)}})
+        exported = engine.export()
+    # The engine kept the old outputs, old path included, and recorded the new inputs.
+    assert moved.same == ["logo"] and not moved.changed
+    assert engine.state["logo"].outputs["path"] == str(old)
+    assert engine.state["logo"].inputs["path"] == str(new)
+
+    result = run("drift", "--state", state_file(stack_export(*exported["deployment"]["resources"])),
+                 "--json")
+
+    assert result.code == EXIT_OK, result.out + result.err
+    assert result.entry("logo")["status"] == "in_sync"
+    assert result.entry("logo")["path"] == str(new)
 
 
 def test_the_json_document_follows_the_documented_schema(
