@@ -6,7 +6,10 @@ to files, or both, or from a stack config object (:meth:`MediaAssets.from_config
 Contracts:
 
 * Logical names are paths relative to the directory, with ``/`` separators
-  (``images/logo.png``), or the keys of the explicit mapping. A child is named
+  (``images/logo.png``), or the keys of the explicit mapping; both are NFC-normalised, so
+  macOS and Linux checkouts declare the same children. Links are followed: a file reached
+  through a linked folder inside the directory is declared once, under its real path; a
+  link leaving the directory is named after the link (see :mod:`.walk`). A child is named
   ``f"{name}/{logical}"``, so adding or removing a file never renames another one.
 * Everything the component can check locally (the directory, every glob, every explicitly
   named file, the config form) is checked before any child is declared, and *all* problems
@@ -29,14 +32,16 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Union
 
 import pulumi
 
 from .errors import MediaAssetsError
 from .resources import MediaFile, MediaFileArgs
+from .walk import list_files
 
 TYPE_TOKEN = "plivo:index:MediaAssets"
 
@@ -132,26 +137,6 @@ def _is_hidden(relative: str) -> bool:
 # -- scanning -----------------------------------------------------------------------------------
 
 
-def _walk(root: Path, descend_hidden: bool) -> list[str]:
-    """Relative ``/`` paths of every file below ``root``, sorted.
-
-    Symlinked folders are followed once each (a link cycle is not re-entered); hidden
-    folders are entered only when ``descend_hidden``, so a stray ``.git`` costs nothing.
-    """
-    found: list[str] = []
-    seen: set[str] = set()
-    for current, dirnames, filenames in os.walk(root, followlinks=True):
-        real = os.path.realpath(current)
-        if real in seen:
-            dirnames[:] = []
-            continue
-        seen.add(real)
-        dirnames[:] = sorted(d for d in dirnames if descend_hidden or not d.startswith("."))
-        base = PurePosixPath(Path(current).relative_to(root).as_posix())
-        found.extend(f if str(base) == "." else str(base / f) for f in filenames)
-    return sorted(found)
-
-
 def _logical_name_problem(logical: str) -> str | None:
     if not logical or not logical.strip():
         return "a logical name must not be empty"
@@ -204,7 +189,10 @@ def scan_directory(
     if problems:
         return {}, problems
 
-    every = _walk(root, descend_hidden=any(_names_hidden(p) for p in includes))
+    paths, problems = list_files(root, descend_hidden=any(_names_hidden(p) for p in includes))
+    if problems:
+        return {}, problems
+    every = list(paths)
     visible = [f for f in every if not _is_hidden(f)]
     if not visible and include is None:
         hidden_note = (
@@ -222,7 +210,7 @@ def scan_directory(
         regex = compile_glob(pattern)
         matched = {f for f in every if regex.fullmatch(f)}
         if not matched:
-            everything = everything if everything is not None else _walk(root, True)
+            everything = everything if everything is not None else list(list_files(root, True)[0])
             lenient = compile_glob(pattern, allow_hidden=True)
             hidden = [f for f in everything if lenient.fullmatch(f)]
             note = (
@@ -251,7 +239,7 @@ def scan_directory(
         if problem:
             problems.append(f"{shown}/{logical}: {problem}; rename the file or exclude it.")
             continue
-        chosen[logical] = (root / logical).as_posix()
+        chosen[logical] = (root / paths[logical]).as_posix()
     return chosen, problems
 
 
@@ -329,6 +317,7 @@ def plan_assets(
             if problem:
                 found.append(problem)
                 continue
+            logical = unicodedata.normalize("NFC", logical)
             if isinstance(spec, MediaFileArgs):
                 planned[logical] = dataclasses.replace(spec)
             else:
@@ -345,15 +334,26 @@ def plan_assets(
 # -- config form --------------------------------------------------------------------------------
 
 
+def config_example(full_key: str, indent: str = "") -> str:
+    """A ``Pulumi.<stack>.yaml`` fragment declaring ``full_key``, every line after the first
+    prefixed with ``indent`` (the caller puts the first line after its own indent)."""
+    lines = (
+        "config:",
+        f"  {full_key}:",
+        "    logo: media/logo.png",
+        "    menu:",
+        "      path: media/menu.pdf",
+        "      file_name: menu.pdf",
+    )
+    return f"\n{indent}".join(lines)
+
+
 def parse_config_assets(value: Any, full_key: str) -> tuple[dict[str, FileSpec], list[str]]:
     """Read the config form: a mapping of logical names to a path or ``{path, file_name, ...}``.
 
     Returns the ``files=`` mapping and the problems, each naming its config key.
     """
-    example = (
-        f"config:\n    {full_key}:\n      logo: media/logo.png\n      menu:\n"
-        "        path: media/menu.pdf\n        file_name: menu.pdf"
-    )
+    example = config_example(full_key, indent="    ")
     if value is None:
         return {}, [
             f"config {full_key} is not set; declare the files in Pulumi.<stack>.yaml, like\n"

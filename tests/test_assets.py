@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from pathlib import Path
 
 import pulumi
@@ -183,6 +184,59 @@ def test_a_symlink_cycle_is_walked_once(workdir: Path) -> None:
 
     assert problems == []
     assert set(chosen) == {"a.png", "sub/b.png"}
+
+
+def test_a_file_reached_through_a_linked_folder_is_declared_once_under_its_real_path(
+    workdir: Path,
+) -> None:
+    make_tree(workdir / "media", ["photos/a.png"])
+    # "latest" sorts before "photos": the walk meets the link first.
+    os.symlink("photos", workdir / "media" / "latest")
+
+    run = declare(lambda: MediaAssets("set", directory="media", include=["photos/*"]))
+
+    assert declared(run) == {"set/photos/a.png": "media/photos/a.png"}
+    chosen, problems = scan_directory("media")
+    assert problems == [] and chosen == {"photos/a.png": "media/photos/a.png"}
+
+
+def test_a_link_leaving_the_directory_is_followed_and_named_after_the_link(
+    workdir: Path,
+) -> None:
+    make_tree(workdir / "shared", ["brand/logo.png"])
+    make_tree(workdir / "media", ["a.png"])
+    os.symlink(workdir / "shared" / "brand", workdir / "media" / "brand")
+    os.symlink(workdir / "shared" / "brand" / "logo.png", workdir / "media" / "z-logo.png")
+
+    chosen, problems = scan_directory("media", include=["brand/*", "*.png"])
+
+    # Two links reach the same outside file: it is declared once, by the first name.
+    assert problems == []
+    assert chosen == {"a.png": "media/a.png", "brand/logo.png": "media/brand/logo.png"}
+
+
+def test_names_are_nfc_normalised_and_the_path_keeps_the_bytes_on_disk(workdir: Path) -> None:
+    decomposed = unicodedata.normalize("NFD", "café.png")
+    composed = unicodedata.normalize("NFC", "café.png")
+    assert decomposed != composed
+    make_tree(workdir / "media", [f"menus/{decomposed}"])
+
+    run = declare(lambda: MediaAssets("set", directory="media", include=[f"menus/{composed}"]))
+
+    assert declared(run) == {f"set/menus/{composed}": f"media/menus/{decomposed}"}
+
+
+def test_two_files_whose_names_differ_only_in_normalisation_are_refused(workdir: Path) -> None:
+    decomposed = unicodedata.normalize("NFD", "café.png")
+    composed = unicodedata.normalize("NFC", "café.png")
+    make_tree(workdir / "media", [decomposed, composed])
+    if len(os.listdir(workdir / "media")) != 2:
+        pytest.skip("this file system normalises names itself, so both cannot exist")
+
+    chosen, problems = scan_directory("media")
+
+    assert chosen == {}
+    assert len(problems) == 1 and "differ only in Unicode normalisation" in problems[0]
 
 
 # -- explicit files ------------------------------------------------------------------------
@@ -410,6 +464,26 @@ def test_config_that_declares_nothing_says_how_to_declare(
 
     assert expected in str(caught.value)
     assert len(caught.value.problems) == 1
+
+
+def test_the_sample_printed_for_missing_config_is_indented_as_yaml(workdir: Path) -> None:
+    with pytest.raises(MediaAssetsError) as caught:
+        declare(lambda: MediaAssets.from_config("set"), config={}, project=PROJECT)
+
+    text = str(caught.value)
+    sample = text[text.index("config:\n"):text.index("\n  or run:")]
+    assert sample == (
+        "config:\n"
+        f"      {PROJECT}:assets:\n"
+        "        logo: media/logo.png\n"
+        "        menu:\n"
+        "          path: media/menu.pdf\n"
+        "          file_name: menu.pdf"
+    )
+    # Once the first line is put at the others' indent, it is the YAML a user pastes.
+    lines = ["    " + sample.splitlines()[0], *sample.splitlines()[1:]]
+    indents = [len(line) - len(line.lstrip()) for line in lines]
+    assert indents == [4, 6, 8, 8, 10, 10]
 
 
 # -- content problems: check failures of each child, all in one preview ---------------------
