@@ -69,7 +69,7 @@ class _LoopClosingExecutor(ThreadPoolExecutor):
         return super().submit(call)
 
 
-def _in_own_thread(body: Callable[[], Any]) -> Any:
+def in_own_thread(body: Callable[[], Any]) -> Any:
     """Run ``body`` in a new thread with its own event loop; re-raise what it raised."""
     outcome: dict[str, Any] = {}
 
@@ -135,5 +135,5 @@ def run_mocked(
         finally:
             pulumi_settings.reset_options()
 
-    _in_own_thread(mocked)
+    in_own_thread(mocked)
     return run

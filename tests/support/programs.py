@@ -8,13 +8,10 @@ waits for every registration, and returns the registered resources and the stack
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import runpy
-import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,8 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
+
+from plivo_media_provider.mock_runtime import in_own_thread
 
 MEDIA_FILE_TYPE = "pulumi-python:dynamic/plivo:MediaFile"
 ASSETS_TYPE = "plivo:index:MediaAssets"
@@ -79,59 +78,6 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return {}, None
 
 
-class _LoopClosingExecutor(ThreadPoolExecutor):
-    """The runtime's default executor: closes the event loop a call created in its thread.
-
-    The mock monitor makes an event loop in each worker thread and never closes it, which
-    would leak a selector and two sockets per thread (ResourceWarnings at collection).
-    """
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        def call() -> Any:
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                try:
-                    loop = asyncio.get_event_loop_policy().get_event_loop()
-                except RuntimeError:
-                    loop = None
-                if loop is not None and not loop.is_running():
-                    loop.close()
-                    asyncio.set_event_loop(None)
-
-        return super().submit(call)
-
-
-def _in_own_thread(body: Callable[[], Any]) -> Any:
-    """Run ``body`` in a new thread with its own event loop, closed afterwards.
-
-    The runtime's context variables (root stack, config) start empty in a new thread, so
-    every run is independent, and the main thread's event loop is left alone.
-    """
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        executor = _LoopClosingExecutor(max_workers=4)
-        loop.set_default_executor(executor)
-        try:
-            outcome["value"] = body()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
-            outcome["error"] = exc
-        finally:
-            executor.shutdown(wait=True)
-            loop.close()
-            asyncio.set_event_loop(None)
-
-    thread = threading.Thread(target=target, name="pulumi-mocked-program")
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
-
-
 @contextlib.contextmanager
 def _working_directory(path: Path) -> Iterator[None]:
     before = Path.cwd()
@@ -171,7 +117,7 @@ def declare(
         _program()
         run.urns = list(pulumi_settings.get_monitor().get_registered_resources())
 
-    _in_own_thread(mocked)
+    in_own_thread(mocked)
     return run
 
 
