@@ -63,11 +63,11 @@ def summarize(profiles: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             verdicts = [(ratio := ratios[key]) is not None and ratio <= limit
                         for key, limit in targets.items()]
             rows.append({
-                "phase": phase, "profile": profile, "provider_s": round(provider, 4),
-                "floor_s": round(floor, 4), "floor": FLOOR_TITLES[phase],
-                "peer_s": None if peer is None else round(peer, 4),
-                "noop_s": None if phase == DRIFT else round(_median(runs, NOOP), 4),
-                "raw_s": None if phase == DRIFT else round(_median(runs, RAW), 4),
+                "phase": phase, "profile": profile, "provider_s": round(provider, 6),
+                "floor_s": round(floor, 6), "floor": FLOOR_TITLES[phase],
+                "peer_s": None if peer is None else round(peer, 6),
+                "noop_s": None if phase == DRIFT else round(_median(runs, NOOP), 6),
+                "raw_s": None if phase == DRIFT else round(_median(runs, RAW), 6),
                 "ratio_floor": round(ratios["floor"], 3),
                 "ratio_peer": None if ratios["peer"] is None else round(ratios["peer"], 3),
                 "peer_ratio_floor": None if peer is None else round(peer / floor, 3),
