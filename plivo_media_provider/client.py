@@ -38,13 +38,13 @@ from urllib3.exceptions import NewConnectionError
 
 from ._version import __version__
 from .answers import Answer, raise_for_status, summary
-from .content import MAX_FILES_PER_UPLOAD
 from .errors import (
     TransportError,
     UnexpectedResponse,
     UploadOutcomeUnknown,
     UploadPartlyRefused,
 )
+from .facts import MAX_FILES_PER_UPLOAD, MAX_PAGE_SIZE
 from .media import Media, MediaPage, UploadFile, format_time, parse_upload_time
 from .settings import (
     DEFAULT_API_URL,
@@ -69,7 +69,6 @@ __all__ = [
 ]
 
 USER_AGENT = f"plivo-media-provider/{__version__}"
-MAX_PAGE_SIZE = 20
 MAX_ANSWER_BYTES = 8 * 1024 * 1024
 """The largest answer body read (API JSON or media bytes); a larger one is refused."""
 _READ_CHUNK = 64 * 1024

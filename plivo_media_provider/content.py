@@ -10,45 +10,27 @@ from __future__ import annotations
 
 import codecs
 import errno
-import hashlib
 import os
 import stat
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from .errors import ContentError
-
-MAX_FILE_BYTES = 2 * 1024 * 1024
-"""Plivo's per-file limit for the Media API: 2 MB, read as 2 MiB = 2,097,152 bytes."""
-
-MAX_FILES_PER_UPLOAD = 10
-"""Plivo accepts at most this many ``file`` parts in one upload request."""
-
-ALLOWED_CONTENT_TYPES: tuple[str, ...] = (
-    "image/jpeg",
-    "image/png",
-    "image/gif",
-    "video/mp4",
-    "application/pdf",
-    "text/plain",
-    "text/csv",
-    "text/vcard",
+from .facts import (
+    ALLOWED_CONTENT_TYPES,
+    EXTENSION_TYPES,
+    MAX_FILE_BYTES,
+    MAX_FILES_PER_UPLOAD,
+    TEXT_TYPES,
+    sha256_hex,
+    sha256_stream,
 )
 
-EXTENSION_TYPES: dict[str, str] = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".gif": "image/gif",
-    ".mp4": "video/mp4",
-    ".pdf": "application/pdf",
-    ".txt": "text/plain",
-    ".csv": "text/csv",
-    ".vcf": "text/vcard",
-    ".vcard": "text/vcard",
-}
-
-TEXT_TYPES = frozenset({"text/plain", "text/csv", "text/vcard"})
+__all__ = [  # the limits and tables live in facts; they are re-exported for old imports
+    "ALLOWED_CONTENT_TYPES", "EXTENSION_TYPES", "MAX_FILES_PER_UPLOAD", "MAX_FILE_BYTES",
+    "TEXT_TYPES", "Inspection", "Problem", "describe_size", "inspect_file", "read_verified",
+    "sha256_bytes", "sniff_binary_type",
+]
 
 _CHUNK = 256 * 1024
 
@@ -172,33 +154,41 @@ def inspect_file(path: str, content_type: str | None = None) -> Inspection:
     return Inspection(path, size, digest, resolved, tuple(problems))
 
 
+class _TextSniffer:
+    """Decides, chunk by chunk, whether a file is UTF-8 text without NUL bytes."""
+
+    def __init__(self) -> None:
+        self.head = b""
+        self.is_text = True
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def __call__(self, chunk: bytes) -> None:
+        if not self.head:
+            self.head = chunk[:64]
+        if not self.is_text:
+            return
+        try:
+            if b"\x00" in chunk:
+                raise UnicodeDecodeError("utf-8", chunk, 0, 1, "NUL byte")
+            self._decoder.decode(chunk)
+        except UnicodeDecodeError:
+            self.is_text = False
+
+    def finish(self) -> bool:
+        if self.is_text:
+            try:
+                self._decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.is_text = False
+        return self.is_text
+
+
 def _scan(path: str) -> tuple[int, str, bytes, bool]:
     """Hash the file and decide whether it is UTF-8 text without NUL bytes, in one pass."""
-    digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    head = b""
-    size = 0
-    is_text = True
+    sniffer = _TextSniffer()
     with _open_regular(path) as stream:
-        while chunk := stream.read(_CHUNK):
-            if not head:
-                head = chunk[:64]
-            size += len(chunk)
-            digest.update(chunk)
-            if is_text:
-                if b"\x00" in chunk:
-                    is_text = False
-                else:
-                    try:
-                        decoder.decode(chunk)
-                    except UnicodeDecodeError:
-                        is_text = False
-    if is_text:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            is_text = False
-    return size, digest.hexdigest(), head, is_text
+        digest, size = sha256_stream(stream, chunk=_CHUNK, inspect=sniffer)
+    return size, digest, sniffer.head, sniffer.finish()
 
 
 def _resolve_type(
@@ -264,8 +254,8 @@ def _open_regular(path: str) -> BinaryIO:
         raise
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+sha256_bytes = sha256_hex
+"""The old name of :func:`facts.sha256_hex`."""
 
 
 def read_verified(path: str, expected_sha256: str) -> bytes:
@@ -288,7 +278,7 @@ def read_verified(path: str, expected_sha256: str) -> bytes:
             f"{shown}: grew past Plivo's limit of {describe_size(MAX_FILE_BYTES)} after it was "
             "checked; nothing was uploaded. Shrink it and run again."
         )
-    actual = sha256_bytes(data)
+    actual = sha256_hex(data)
     if actual != expected_sha256:
         raise ContentError(
             f"{shown}: changed after it was checked (sha256 {actual[:12]}… instead of "

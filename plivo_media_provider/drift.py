@@ -91,7 +91,6 @@ The listing (``plivo-media ls --json``) has the schema ``plivo-media-ls/1``:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -99,14 +98,14 @@ import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Generic, TextIO, TypeVar
 
 from .client import Media, MediaClient, format_time, parse_upload_time
+from .clock import CLOCK
 from .errors import AuthenticationError, PlivoMediaError
+from .facts import UNSENT_RETENTION, parse_duration, sha256_hex, sha256_stream
 from .listing import find_media
-from .media import UNSENT_RETENTION
-from .provider import parse_duration
 from .settings import Settings, resolve_settings
 from .stack_export import StateResource, media_resources, read_export
 
@@ -138,11 +137,6 @@ EXIT_ERROR = 1
 EXIT_DRIFT = 2
 
 _HASH_CHUNK = 256 * 1024
-
-
-def _now() -> datetime:
-    """The current time; the one clock drift and ls consult, so tests can move it."""
-    return datetime.now(timezone.utc)
 
 
 # -- checking ---------------------------------------------------------------------------------
@@ -309,11 +303,9 @@ def _hash_file(path: str) -> _Local:
         if not os.path.isfile(path):
             kind = "is not a regular file" if os.path.exists(path) else "does not exist"
             return _Local(missing=kind)
-        digest = hashlib.sha256()
         with open(path, "rb") as stream:
-            while chunk := stream.read(_HASH_CHUNK):
-                digest.update(chunk)
-        return _Local(sha256=digest.hexdigest())
+            digest, _ = sha256_stream(stream, chunk=_HASH_CHUNK)
+        return _Local(sha256=digest)
     except FileNotFoundError:
         return _Local(missing="does not exist")
     except OSError as exc:
@@ -339,7 +331,7 @@ class _Checker:
         return find_media(self.client, media_id, upload_time, self.now)
 
     def _sha_served(self, media: Media) -> str:
-        return hashlib.sha256(self.client.download(media)).hexdigest()
+        return sha256_hex(self.client.download(media))
 
     def cmd(self, action: str, resource: StateResource) -> str:
         s = self.stack_flag
@@ -465,7 +457,7 @@ def check_drift(
     ``progress(done, total)`` is called from this thread after each resource.
     """
     started = time.monotonic()
-    now = _now()
+    now = CLOCK.now()
     checker = _Checker(client, options, now)
     results: list[ResourceReport | None] = [None] * len(resources)
     if resources:
@@ -538,7 +530,7 @@ def media_listing(client: MediaClient) -> dict[str, Any]:
     ]
     return {
         "schema": LS_SCHEMA,
-        "generated_at": format_time(_now()),
+        "generated_at": format_time(CLOCK.now()),
         "api_url": client.api_url,
         "count": len(media),
         "media": media,
@@ -631,7 +623,7 @@ def run_drift(
         if as_json:
             failed = DriftReport(
                 resources=[], options=options, source=source, api_url=api_url,
-                generated_at=_now(), error=str(err),
+                generated_at=CLOCK.now(), error=str(err),
             )
             stdout.write(json.dumps(failed.to_json(), indent=2) + "\n")
         raise

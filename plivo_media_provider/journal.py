@@ -23,7 +23,6 @@ Location: ``PLIVO_MEDIA_JOURNAL_DIR`` if set, else
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import tempfile
@@ -32,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .media import UNSENT_RETENTION
+from .facts import UNSENT_RETENTION, sha256_hex
 
 STALE_AFTER = UNSENT_RETENTION
 """Plivo deletes unsent media this long after upload, so older records settle nothing."""
@@ -59,7 +58,7 @@ class UploadKey:
     sha256: str
 
     def file_stem(self) -> str:
-        name_hash = hashlib.sha256(self.file_name.encode("utf-8")).hexdigest()[:16]
+        name_hash = sha256_hex(self.file_name.encode("utf-8"))[:16]
         return f"{self.sha256}-{self.size}-{name_hash}"
 
 

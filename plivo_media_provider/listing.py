@@ -40,8 +40,9 @@ import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .client import MAX_PAGE_SIZE, Media, MediaClient
+from .client import Media, MediaClient
 from .errors import PlivoMediaError
+from .facts import MAX_PAGE_SIZE
 from .proof import proof_for
 
 PROBES = 2

@@ -5,39 +5,18 @@ Plain data, parsed from and formatted to Plivo's JSON; nothing here talks to the
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from .errors import UnexpectedResponse
+from .facts import UNSENT_RETENTION, format_time, parse_time, sha256_hex
 
-UNSENT_RETENTION = timedelta(hours=6)
-"""Plivo deletes media that was never sent in an MMS this long after its upload."""
+parse_upload_time = parse_time
+"""Plivo's ``upload_time`` to an aware UTC datetime: :func:`facts.parse_time`."""
 
-_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?$")
-
-
-def parse_upload_time(text: str) -> datetime:
-    """Parse Plivo's ISO 8601 time: ``Z`` or an offset, and 0 to 9 fractional digits."""
-    match = _TIME.match(text.strip())
-    if match is None:
-        raise ValueError(f"not an ISO 8601 time: {text!r}")
-    whole, fraction, zone = match.groups()
-    micros = int((fraction or "0")[:6].ljust(6, "0"))
-    parsed = datetime.fromisoformat(whole).replace(microsecond=micros)
-    if zone in (None, "Z"):
-        return parsed.replace(tzinfo=timezone.utc)
-    sign = 1 if zone[0] == "+" else -1
-    hours, minutes = int(zone[1:3]), int(zone[4:6])
-    offset = timezone(sign * timedelta(hours=hours, minutes=minutes))
-    return parsed.replace(tzinfo=offset).astimezone(timezone.utc)
-
-
-def format_time(moment: datetime) -> str:
-    """ISO 8601 UTC with microseconds and a trailing ``Z``, as Plivo writes it."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+__all__ = ["UNSENT_RETENTION", "Media", "MediaPage", "UploadFile", "format_time",
+           "parse_upload_time"]
 
 
 @dataclass(frozen=True)
@@ -88,7 +67,7 @@ class UploadFile:
 
     def __post_init__(self) -> None:
         if not self.sha256:
-            object.__setattr__(self, "sha256", hashlib.sha256(self.content).hexdigest())
+            object.__setattr__(self, "sha256", sha256_hex(self.content))
 
 
 @dataclass(frozen=True)

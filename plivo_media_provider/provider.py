@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, TypeVar
 
 import pulumi
@@ -35,11 +34,12 @@ from pulumi.dynamic import (
 from pulumi.output import UNKNOWN, Unknown
 
 from .client import Media, MediaClient, UploadFile, format_time, parse_upload_time
-from .content import inspect_file, read_verified, sha256_bytes
+from .clock import CLOCK
+from .content import inspect_file, read_verified
 from .errors import ContentError, MediaNotFound, PlivoMediaError
+from .facts import UNSENT_RETENTION, parse_duration, sha256_hex
 from .journal import UploadJournal
 from .listing import find_media
-from .media import UNSENT_RETENTION
 from .reconcile import upload_once
 from .settings import CONFIG_KEYS, Settings, resolve_settings
 
@@ -64,30 +64,9 @@ of version 1. A version that changes what a recorded field means bumps this numb
 keeps reading every older version. ``diff`` never compares it, so a new version causes no
 change by itself; ``read`` and ``update`` record the current one."""
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([dhms])")
-_DURATION_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 _MAX_FILE_NAME = 255
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def parse_duration(text: str) -> timedelta:
-    """Parse ``"5h"``, ``"90m"``, ``"1h30m"``, ``"2d"`` or ``"45s"``; raise ValueError otherwise."""
-    compact = text.replace(" ", "").lower()
-    parts = _DURATION.findall(compact)
-    if not compact or "".join(n + u for n, u in parts) != compact:
-        raise ValueError(
-            f"reupload_after {text!r} is not a duration; write it like '5h', '90m' or '1h30m'."
-        )
-    seconds = sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
-    if seconds <= 0:
-        raise ValueError(f"reupload_after {text!r} must be longer than zero.")
-    return timedelta(seconds=seconds)
-
-
-def _now() -> datetime:
-    """The current time; the one clock diff consults, so tests can move it."""
-    return datetime.now(timezone.utc)
 
 
 # -- one clear line for expected errors ------------------------------------------------------
@@ -363,7 +342,7 @@ class MediaFileProvider(ResourceProvider):
         if not isinstance(reupload_after, str) or not isinstance(olds.get("upload_time"), str):
             return False
         try:
-            age = _now() - parse_upload_time(olds["upload_time"])
+            age = CLOCK.now() - parse_upload_time(olds["upload_time"])
             return age >= parse_duration(reupload_after)
         except ValueError:
             return False
@@ -405,7 +384,7 @@ class MediaFileProvider(ResourceProvider):
                 "or the id is wrong); run `plivo-media ls` to find the id, or remove "
                 "adopt_media_id to upload the file."
             ) from None
-        actual = sha256_bytes(client.download(media))
+        actual = sha256_hex(client.download(media))
         if actual != sha:
             raise ContentError(
                 f"adopt_media_id {media_id!r}: its bytes (sha256 {actual[:12]}…) differ from "
@@ -434,7 +413,7 @@ class MediaFileProvider(ResourceProvider):
         credential errors raise too, so a refresh never drops media Plivo may still hold.
         """
         recorded = _recorded_time(props.get("upload_time"))
-        media = find_media(self._client(), id_, recorded, _now())
+        media = find_media(self._client(), id_, recorded, CLOCK.now())
         if media is None:
             return ReadResult(None, {})
         outs = {k: _as_int(v) for k, v in props.items() if k != PROVIDER_KEY}

@@ -27,12 +27,12 @@ or :data:`ADOPT_MARGIN` is never adopted: it would expire or be replaced at once
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from .client import MAX_PAGE_SIZE, MediaClient
+from .client import MediaClient
+from .clock import CLOCK
 from .errors import (
     APIError,
     PlivoMediaError,
@@ -41,8 +41,9 @@ from .errors import (
     UnexpectedResponse,
     UploadOutcomeUnknown,
 )
+from .facts import MAX_PAGE_SIZE, UNSENT_RETENTION, sha256_hex
 from .journal import Attempt, UploadJournal, UploadKey
-from .media import UNSENT_RETENTION, Media, UploadFile
+from .media import Media, UploadFile
 
 CLOCK_SKEW = timedelta(seconds=60)
 """How far Plivo's clock may lag ours when matching an upload to the attempt that made it."""
@@ -83,8 +84,8 @@ def _may_still_land(err: PlivoMediaError) -> bool:
 class Uploader:
     """Uploads files through ``client`` by the module's protocol, journaling in ``journal``.
 
-    ``clock`` (UTC now) and ``monotonic`` are seams for tests; ``settle_wait`` is how long
-    an empty search is repeated after a late answer.
+    ``clock`` (UTC now; :data:`clock.CLOCK` by default) and ``monotonic`` are seams for
+    tests; ``settle_wait`` is how long an empty search is repeated after a late answer.
     """
 
     def __init__(
@@ -100,7 +101,7 @@ class Uploader:
     ) -> None:
         self.client = client
         self.journal = journal
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or CLOCK.now
         self._monotonic = monotonic
         self.settle_wait = settle_wait
         self.max_pages = max_pages
@@ -231,8 +232,7 @@ class Uploader:
                         or media.size != len(file.content)):
                     continue
                 if media.media_id not in hashes:
-                    hashes[media.media_id] = hashlib.sha256(
-                        self.client.download(media)).hexdigest()
+                    hashes[media.media_id] = sha256_hex(self.client.download(media))
                 if hashes[media.media_id] == file.sha256:
                     found.append(media)
             past = any(media.upload_time < since for media in fresh)

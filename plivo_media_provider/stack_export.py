@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .client import parse_upload_time
 from .errors import StackExportError
+from .facts import parse_time as parse_upload_time
 
 MEDIA_FILE_TYPE = "pulumi-python:dynamic/plivo:MediaFile"
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pulumi
@@ -14,6 +16,7 @@ import pytest
 import requests
 
 from plivo_media_provider.client import MediaClient
+from plivo_media_provider.clock import CLOCK
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.journal import JOURNAL_DIR_ENV
 
@@ -36,6 +39,17 @@ def reset_pulumi_runtime() -> Iterator[None]:
     """A test that installs Pulumi mocks must not leave their engine to later tests."""
     yield
     pulumi.runtime.settings.reset_options()
+
+
+PinClock = Callable[[datetime | Callable[[], datetime]], None]
+
+
+@pytest.fixture
+def pin_clock() -> Iterator[PinClock]:
+    """``pin_clock(at)`` pins the package's one clock (provider, drift, ls, uploads) to ``at``,
+    a time or a function of none, until the test ends; a later call replaces the pin."""
+    with contextlib.ExitStack() as stack:
+        yield lambda at: stack.enter_context(CLOCK.pinned(at))
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 Every check runs in-process through ``cli.main`` against the emulator. Stack exports are
 built in ``pulumi stack export`` format, with the stack resource, the default dynamic
 provider and secret-wrapped ``__provider`` values that drift must ignore. Expiry is driven by
-the emulator's clock; drift's own clock (``drift._now``) is pointed at it, the one time seam.
+the emulator's clock; the package's one clock (``clock.CLOCK``) is pinned to it.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from plivo_media_provider.content import sha256_bytes
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.listing import PROBES
 from plivo_media_provider.stack_export import DECLARED_FIELDS
-from tests.conftest import AUTH_ID, AUTH_TOKEN, provider_env
+from tests.conftest import AUTH_ID, AUTH_TOKEN, PinClock, provider_env
 from tests.support.engine import Engine, ProviderProcess
 from tests.support.files import png_bytes, write
 
@@ -118,9 +118,9 @@ def advance(emulator: Emulator, seconds: float) -> None:
 
 
 @pytest.fixture
-def emulator_clock(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+def emulator_clock(emulator: Emulator, pin_clock: PinClock) -> None:
     """Drift judges expiry by the emulator's clock, as it would by Plivo's real time."""
-    monkeypatch.setattr(drift, "_now", lambda: emulator_now(emulator))
+    pin_clock(lambda: emulator_now(emulator))
 
 
 # -- running the command -----------------------------------------------------------------------

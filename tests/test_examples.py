@@ -21,13 +21,12 @@ import pulumi
 import pytest
 import yaml
 
-from plivo_media_provider import provider as provider_module
 from plivo_media_provider.client import MediaClient, UploadFile, parse_upload_time
 from plivo_media_provider.content import inspect_file
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.provider import UNSENT_RETENTION, parse_duration
 from plivo_media_provider.testing import MediaTestKit, project_program
-from tests.conftest import provider_env
+from tests.conftest import PinClock, provider_env
 from tests.support import files
 from tests.support.engine import Engine, ProviderProcess
 from tests.support.programs import ASSETS_TYPE, MEDIA_FILE_TYPE, ProgramRun, run_program
@@ -250,13 +249,13 @@ def _emulator_now(kit: MediaTestKit) -> datetime:
     ],
 )
 def test_keep_fresh_on_schedule_renews_every_run_and_no_media_expires_unsent(
-    gaps: list[float], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    gaps: list[float], tmp_path: Path, pin_clock: PinClock
 ) -> None:
     folder = Path(shutil.copytree(EXAMPLES / "keep-fresh", tmp_path / "keep-fresh"))
     program = project_program(folder)
     with MediaTestKit(project="plivo-media-keep-fresh", stack="dev") as kit:
         # One clock for the provider's diff and the emulator's expiry, moved by the test.
-        monkeypatch.setattr(provider_module, "_now", lambda: _emulator_now(kit))
+        pin_clock(lambda: _emulator_now(kit))
         run = kit.up(program, work_dir=folder)
         assert run.steps.counts == {"create": 1}
         for hours in gaps:

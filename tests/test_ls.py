@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 import requests
 
-from plivo_media_provider import drift
 from plivo_media_provider.cli import EXIT_ERROR, EXIT_OK, main
 from plivo_media_provider.client import Media, MediaClient, UploadFile, format_time
 from plivo_media_provider.client import parse_upload_time as parse_time
 from plivo_media_provider.emulator import Emulator
-from tests.conftest import AUTH_ID, AUTH_TOKEN
+from tests.conftest import AUTH_ID, AUTH_TOKEN, PinClock
 from tests.support.files import gif_bytes, pdf_bytes, png_bytes
 
 Result = tuple[int, str, str]
@@ -83,7 +82,7 @@ def test_json_lists_every_page_newest_first_with_the_unsent_expiry(
 
 def test_the_table_shows_ids_names_types_sizes_and_expiry(
     emulator: Emulator, client: MediaClient, creds: None, run: Callable[..., Result],
-    monkeypatch: pytest.MonkeyPatch,
+    pin_clock: PinClock,
 ) -> None:
     menu, logo = client.upload([UploadFile("menu.pdf", pdf_bytes(), "application/pdf"),
                                 UploadFile("logo.gif", gif_bytes(), "image/gif")])
@@ -92,7 +91,7 @@ def test_the_table_shows_ids_names_types_sizes_and_expiry(
     requests.post(f"{emulator.url}/__emulator__/clock", json={"advance": 7 * 3600}, timeout=5)
     fresh = client.upload([UploadFile("new.png", png_bytes(seed=3), "image/png")])[0]
     now = requests.get(f"{emulator.url}/__emulator__/clock", timeout=5).json()["now"]
-    monkeypatch.setattr(drift, "_now", lambda: parse_time(now))
+    pin_clock(parse_time(now))
 
     code, out, _ = run("ls")
 

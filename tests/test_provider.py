@@ -13,10 +13,10 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 from pulumi.output import UNKNOWN, Unknown
-from pytest_mock import MockerFixture
 
 from plivo_media_provider import provider as provider_module
 from plivo_media_provider.client import parse_upload_time
+from plivo_media_provider.clock import CLOCK
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.errors import (
     AuthenticationError,
@@ -26,7 +26,7 @@ from plivo_media_provider.errors import (
     TransportError,
 )
 from plivo_media_provider.provider import MediaFileProvider, parse_duration
-from tests.conftest import AUTH_ID, AUTH_TOKEN
+from tests.conftest import AUTH_ID, AUTH_TOKEN, PinClock
 from tests.support import files
 from tests.support.control import Control
 
@@ -160,23 +160,23 @@ def test_diff_with_unknown_inputs_plans_a_replace(logo: Path) -> None:
 
 
 def test_diff_updates_in_place_when_only_reupload_after_changes(
-    logo: Path, mocker: MockerFixture
+    logo: Path, pin_clock: PinClock
 ) -> None:
     olds = outputs_for(checked(logo))
     # One hour after the upload: young enough for "5h", whatever day the suite runs on.
     uploaded = parse_upload_time(olds["upload_time"])
-    mocker.patch.object(provider_module, "_now", return_value=uploaded + timedelta(hours=1))
+    pin_clock(uploaded + timedelta(hours=1))
     result = MediaFileProvider().diff("m1", olds, checked(logo, reupload_after="5h"))
     assert result.changes is True and result.replaces == []
 
 
-def test_diff_replaces_media_older_than_reupload_after(logo: Path, mocker: MockerFixture) -> None:
+def test_diff_replaces_media_older_than_reupload_after(logo: Path, pin_clock: PinClock) -> None:
     inputs = checked(logo, reupload_after="5h")
     olds = outputs_for(inputs)
     uploaded = parse_upload_time(olds["upload_time"])
-    mocker.patch.object(provider_module, "_now", return_value=uploaded + timedelta(hours=4))
+    pin_clock(uploaded + timedelta(hours=4))
     assert MediaFileProvider().diff("m1", olds, inputs).changes is False
-    mocker.patch.object(provider_module, "_now", return_value=uploaded + timedelta(hours=5))
+    pin_clock(uploaded + timedelta(hours=5))
     assert MediaFileProvider().diff("m1", olds, inputs).replaces == ["reupload_after"]
 
 
@@ -341,9 +341,17 @@ def test_a_configured_provider_pickles_without_credentials(emulator: Emulator) -
     assert blob == pickle.dumps(MediaFileProvider())
 
 
-def test_now_is_timezone_aware() -> None:
-    assert provider_module._now().tzinfo is not None
-    assert abs(provider_module._now() - datetime.now(timezone.utc)) < timedelta(minutes=1)
+def test_the_clock_is_aware_utc_and_a_pin_holds_only_inside_its_block() -> None:
+    assert CLOCK.now().tzinfo is not None and CLOCK.now().utcoffset() == timedelta(0)
+    moment = datetime(2031, 5, 6, 7, 8, tzinfo=timezone.utc)
+    with CLOCK.pinned(moment):
+        assert CLOCK.now() == moment
+        with CLOCK.pinned(lambda: moment + timedelta(hours=1)):
+            assert CLOCK.now() == moment + timedelta(hours=1)
+        assert CLOCK.now() == moment
+    assert CLOCK.now() != moment
+    with pytest.raises(ValueError, match="aware"), CLOCK.pinned(datetime(2031, 5, 6)):
+        pass
 
 
 def test_configure_outside_the_provider_server_leaves_tracebacks_alone() -> None:

@@ -12,7 +12,7 @@ How time is moved, and why two ways:
   ``upload_time``, recorded at create or refresh) against the provider's real clock. Rewriting
   that recorded time to hours ago is exactly what those hours look like to the provider, so
   these tests age the state and then drive check, diff, create and update over real gRPC.
-* In-process, ``provider._now`` (the diff's one clock) is pointed at the emulator's clock.
+* In-process, the package's one clock (``clock.CLOCK``) is pinned to the emulator's clock.
   Then one clock, moved through the control API, ages the media for both the provider and
   the emulator: replacement is due at 5 h while Plivo still holds the media, which it drops
   at 6 h.
@@ -32,7 +32,7 @@ from plivo_media_provider import provider as provider_module
 from plivo_media_provider.client import format_time, parse_upload_time
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.provider import MediaFileProvider
-from tests.conftest import AUTH_ID, AUTH_TOKEN, provider_env
+from tests.conftest import AUTH_ID, AUTH_TOKEN, PinClock, provider_env
 from tests.support.engine import Engine, ProviderProcess
 from tests.support.files import png_bytes, write
 
@@ -151,12 +151,12 @@ def test_changing_reupload_after_is_an_update_that_uploads_nothing(
 
 @pytest.fixture
 def in_process(
-    emulator: Emulator, monkeypatch: pytest.MonkeyPatch,
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, pin_clock: PinClock,
 ) -> Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]:
     monkeypatch.setenv("PLIVO_AUTH_ID", AUTH_ID)
     monkeypatch.setenv("PLIVO_AUTH_TOKEN", AUTH_TOKEN)
     monkeypatch.setenv("PLIVO_API_URL", emulator.url)
-    monkeypatch.setattr(provider_module, "_now", lambda: _emulator_now(emulator))
+    pin_clock(lambda: _emulator_now(emulator))
 
     def create(news: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         checked = MediaFileProvider().check({}, news)
@@ -199,13 +199,13 @@ def test_replacement_is_due_at_reupload_after_while_plivo_still_holds_the_media(
     ids=["exactly-5h", "just-under"],
 )
 def test_the_boundary_is_inclusive(
-    age: timedelta, stale: bool, monkeypatch: pytest.MonkeyPatch,
+    age: timedelta, stale: bool, pin_clock: PinClock,
 ) -> None:
     uploaded = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
     olds = {"content_sha256": "a" * 64, "file_name": "x.png", "content_type": "image/png",
             "upload_time": format_time(uploaded), "reupload_after": "5h"}
     news = {k: v for k, v in olds.items() if k != "upload_time"}
-    monkeypatch.setattr(provider_module, "_now", lambda: uploaded + age)
+    pin_clock(uploaded + age)
 
     diff = MediaFileProvider().diff("m", olds, news)
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
+from ..facts import MAX_PAGE_SIZE
 from .clock import Clock, isoformat
 from .faults import FaultQueue, parse_faults
 from .multipart import UploadRejected, read_upload
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 DROP_CONNECTION = "plivo_media_emulator.drop_connection"
 """Environ key: when true after the app returns, close the connection without answering."""
 
-MAX_PAGE = 20
+MAX_PAGE = MAX_PAGE_SIZE
 
 _ACCOUNT = re.compile(r"^/v1/Account/(?P<account>[^/]+)")
 _COLLECTION = re.compile(r"^/v1/Account/(?P<account>[^/]+)/Media/?$")

@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
+from ..facts import format_time
+
 
 class Clock:
     """Thread-safe ``source() + offset`` in POSIX seconds; ``advance`` never goes backwards."""
@@ -48,5 +50,4 @@ class Clock:
 
 def isoformat(timestamp: float) -> str:
     """``timestamp`` as Plivo writes times: ISO 8601 UTC, 6 fractional digits, ending in Z."""
-    moment = datetime.fromtimestamp(timestamp, timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return format_time(datetime.fromtimestamp(timestamp, timezone.utc))

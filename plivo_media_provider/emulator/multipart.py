@@ -26,14 +26,11 @@ from werkzeug.sansio.multipart import (
     NeedData,
 )
 
-from ..content import (
-    ALLOWED_CONTENT_TYPES,
-    EXTENSION_TYPES,
-    MAX_FILE_BYTES,
-    MAX_FILES_PER_UPLOAD,
-    sniff_binary_type,
-)
+from ..facts import MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD
 from .store import NewMedia
+from .types import STORED_TYPES as ALLOWED_CONTENT_TYPES
+from .types import TYPE_OF_EXTENSION as EXTENSION_TYPES
+from .types import sniff as sniff_binary_type
 
 MAX_BODY_BYTES = MAX_FILES_PER_UPLOAD * MAX_FILE_BYTES + 1024 * 1024
 """The largest upload body accepted: ten full files plus room for part headers."""

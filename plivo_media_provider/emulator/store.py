@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-UNSENT_RETENTION = 6 * 3600.0
+from .. import facts
+
+UNSENT_RETENTION = facts.UNSENT_RETENTION.total_seconds()
 """Seconds Plivo keeps media that was never sent in a message."""
 
-SENT_RETENTION = 365 * 24 * 3600.0
+SENT_RETENTION = facts.SENT_RETENTION.total_seconds()
 """Seconds Plivo keeps media that was sent in an MMS."""
 
 _SCHEMA = """

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import requests
+
+from plivo_media_provider.facts import parse_time
 
 
 class Control:
@@ -26,6 +29,10 @@ class Control:
 
     def advance(self, seconds: float) -> None:
         self._call("POST", "/clock", {"advance": seconds})
+
+    def now(self) -> datetime:
+        """The emulator's clock, which judges retention: pin the provider's clock to it."""
+        return parse_time(self._call("GET", "/clock")["now"])
 
     def mark_sent(self, media_id: str) -> None:
         self._call("POST", f"/media/{media_id}/sent")
