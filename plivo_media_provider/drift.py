@@ -104,7 +104,13 @@ from typing import Any, Generic, TextIO, TypeVar
 from .client import Media, MediaClient, format_time, parse_upload_time
 from .clock import CLOCK
 from .errors import AuthenticationError, PlivoMediaError
-from .facts import UNSENT_RETENTION, parse_duration, sha256_hex, sha256_stream
+from .facts import (
+    UNSENT_RETENTION,
+    UNSENT_RETENTION_WORDS,
+    parse_duration,
+    sha256_hex,
+    sha256_stream,
+)
 from .listing import find_media
 from .settings import Settings, resolve_settings
 from .stack_export import StateResource, media_resources, read_export
@@ -375,7 +381,8 @@ class _Checker:
             expected = (resource.upload_time + UNSENT_RETENTION) if resource.upload_time else None
             if expected is not None and expected <= self.now:
                 why = (f"Plivo no longer has media {resource.media_id}: it expired at "
-                       f"{format_time(expected)} (unsent media is deleted 6 hours after upload)")
+                       f"{format_time(expected)} (unsent media is deleted "
+                       f"{UNSENT_RETENTION_WORDS} after upload)")
             else:
                 why = (f"Plivo no longer has media {resource.media_id}: it was deleted or the "
                        "id is wrong")

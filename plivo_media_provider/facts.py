@@ -36,6 +36,9 @@ UNSENT_RETENTION = timedelta(hours=6)
 SENT_RETENTION = timedelta(days=365)
 """Plivo keeps media that was sent in an MMS this long."""
 
+UNSENT_RETENTION_WORDS = f"{UNSENT_RETENTION.total_seconds() / 3600:g} hours"
+""":data:`UNSENT_RETENTION` as messages say it: ``"6 hours"``."""
+
 # -- types ------------------------------------------------------------------------------------
 
 ALLOWED_CONTENT_TYPES: tuple[str, ...] = (

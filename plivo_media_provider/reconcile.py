@@ -41,7 +41,7 @@ from .errors import (
     UnexpectedResponse,
     UploadOutcomeUnknown,
 )
-from .facts import MAX_PAGE_SIZE, UNSENT_RETENTION, sha256_hex
+from .facts import MAX_PAGE_SIZE, UNSENT_RETENTION, UNSENT_RETENTION_WORDS, sha256_hex
 from .journal import Attempt, UploadJournal, UploadKey
 from .media import Media, UploadFile
 
@@ -159,7 +159,8 @@ class Uploader:
                       "answers adopts it instead of uploading it twice.")
         else:
             advice = ("Run again once Plivo answers; if `plivo-media ls` then shows it twice, "
-                      "the unused copy expires unsent 6 hours after its upload.")
+                      f"the unused copy expires unsent {UNSENT_RETENTION_WORDS} after its "
+                      "upload.")
         return ReconciliationError(
             f"The upload of {file.file_name!r} may be stored, but {why}. {advice}"
         )
