@@ -84,9 +84,12 @@ def client(emulator: Emulator) -> Iterator[MediaClient]:
 
 
 def provider_env(emulator_url: str, **extra: str) -> dict[str, str]:
-    """Environment for a provider server that reaches ``emulator_url`` with test creds."""
+    """Environment for a provider server that reaches ``emulator_url`` with test creds and a
+    short backoff; ``extra`` overrides any of it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PLIVO_", "PULUMI_"))}
     env.update(PLIVO_AUTH_ID=AUTH_ID, PLIVO_AUTH_TOKEN=AUTH_TOKEN, PLIVO_API_URL=emulator_url)
+    # Retries back off briefly: the policy is the same, the suite just doesn't sleep through it.
+    env["PLIVO_BACKOFF_FACTOR"] = "0.01"
     # Each provider server gets a journal of its own, never the developer's ~/.cache.
     journal = tempfile.mkdtemp(prefix="plivo-upload-journal-")
     atexit.register(shutil.rmtree, journal, True)

@@ -117,7 +117,8 @@ def test_reads_are_retried_past_transient_statuses(
 def test_reads_give_up_after_retries_with_a_clear_error(
     client: MediaClient, emulator: Emulator
 ) -> None:
-    Control(emulator.url).fault(method="GET", path=UPLOAD_PATH, status=503, count=10)
+    Control(emulator.url).fault(
+        method="GET", path=UPLOAD_PATH, status=503, count=10, retry_after=0)
     with pytest.raises(ServerError, match="run again later"):
         client.list_page()
 

@@ -340,7 +340,7 @@ def test_get_returns_the_media_details(emu: Emulator, session: requests.Session)
     assert without_slash.json()["media_id"] == media_id
 
 
-@pytest.mark.parametrize("media_id", [str(uuid.uuid4()), "not-a-uuid"])
+@pytest.mark.parametrize("media_id", ["6c0f2ff1-71df-4c8b-9015-21325a57d65d", "not-a-uuid"])
 def test_unknown_media_is_404(emu: Emulator, session: requests.Session, media_id: str) -> None:
     assert_error(session.get(f"{media_endpoint(emu)}{media_id}/", timeout=10), 404)
     assert requests.get(f"{emu.url}/Account/{AUTH_ID}/Media/{media_id}", timeout=10

@@ -27,7 +27,7 @@ from plivo_media_provider.client import MediaClient, UploadFile
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.errors import ConfigurationError, RateLimited, ServerError
 from plivo_media_provider.reconcile import upload_once
-from plivo_media_provider.settings import DEFAULT_READ_TIMEOUT, resolve_settings
+from plivo_media_provider.settings import DEFAULT_READ_TIMEOUT, RetryPolicy, resolve_settings
 from tests.conftest import AUTH_ID, AUTH_TOKEN, provider_env
 from tests.support import files
 from tests.support.control import Control
@@ -352,7 +352,7 @@ def test_reconciliation_that_cannot_list_fails_in_one_line_and_the_next_up_uploa
     name = next(iter(stack.files))
     stack.files = {name: stack.files[name]}
     stack.control.fault(method="POST", path=API, drop="before")
-    stack.control.fault(method="GET", path=API, status=503, count=5, retry_after=1)
+    stack.control.fault(method="GET", path=API, status=503, count=5, retry_after=0)
     outcome = stack.up()
     assert_one_line_errors(outcome, name)
     assert "may be stored" in outcome.errors[name] and "HTTP 503" in outcome.errors[name]
@@ -374,7 +374,9 @@ def test_slow_reads_during_refresh_are_retried(stack: Stack) -> None:
 def test_refresh_during_a_5xx_storm_keeps_every_resource(stack: Stack, status: int) -> None:
     assert stack.up().ok
     before = {name: (e.id, dict(e.outputs)) for name, e in stack.engine.state.items()}
-    stack.control.fault(method="GET", path=API, status=status, count=1000, retry_after=1)
+    # Retry-After: 0 keeps the storm's 503s asking for a retry without the suite sleeping
+    # through them; honouring a real Retry-After is the 429 burst's test.
+    stack.control.fault(method="GET", path=API, status=status, count=1000, retry_after=0)
 
     outcome = stack.engine.refresh()
 
@@ -454,12 +456,12 @@ def stop_when_all_arrived(
 
 
 def restart_stack(
-    restartable: Restartable, tmp_path: Path
+    restartable: Restartable, tmp_path: Path, **env: str
 ) -> tuple[ProviderProcess, Stack, Mapping[str, Path]]:
     assert restartable.server is not None
     url = restartable.server.url
     declared = make_files(tmp_path / "project", 8)
-    process = ProviderProcess(provider_env(url, PLIVO_READ_TIMEOUT="5"))
+    process = ProviderProcess(provider_env(url, PLIVO_READ_TIMEOUT="5", **env))
     return process, Stack(url, Engine(process), dict(declared)), declared
 
 
@@ -468,7 +470,9 @@ def test_a_quick_emulator_restart_mid_up_loses_and_duplicates_nothing(
 ) -> None:
     """Stop the emulator while four uploads are in its hands and start it again on the same
     port and data: the in-flight creates settle their uploads once it is back."""
-    process, stack, _ = restart_stack(restartable, tmp_path)
+    # The default backoff, whose retries outlast a quick restart, as they do for users.
+    default_backoff = str(RetryPolicy().backoff_factor)
+    process, stack, _ = restart_stack(restartable, tmp_path, PLIVO_BACKOFF_FACTOR=default_backoff)
     with process:
         # Every upload is held 1 s, so the second batch of four is in flight at the stop.
         stack.control.fault(method="POST", path=API, delay=1.0, count=8)
