@@ -37,6 +37,11 @@ main: examples/campaign/
 """The root ``Pulumi.yaml`` of a checkout, written into a copied project."""
 
 
+PACKAGE_DIR = Path(__file__).resolve().parent
+"""This installation's package folder. Every function here takes ``package=`` to look at
+another one instead: a seam for tests that stand in for a wheel's site-packages."""
+
+
 def _say(text: str) -> None:
     print(text, flush=True)
 
@@ -53,11 +58,11 @@ def _project_name(folder: Path) -> str | None:
     return match.group(1) if match else None
 
 
-def find_project(start: Path | None = None) -> Path:
+def find_project(start: Path | None = None, *, package: Path = PACKAGE_DIR) -> Path:
     """The folder of the ``plivo-media-demo`` project: ``start`` (default: the working
-    directory) or a parent of it, else the checkout this package was installed from."""
+    directory) or a parent of it, else the checkout ``package`` was installed from."""
     here = (start or Path.cwd()).resolve()
-    checkout = Path(__file__).resolve().parent.parent
+    checkout = package.parent
     for folder in (here, *here.parents, checkout):
         if _project_name(folder) == PROJECT_NAME:
             return folder
@@ -68,10 +73,9 @@ def find_project(start: Path | None = None) -> Path:
     )
 
 
-def shipped_program() -> Path:
-    """The demo's program folder as this installation holds it: the package data of a
-    wheel (``demo_campaign/``), or a checkout's ``examples/campaign/``."""
-    package = Path(__file__).resolve().parent
+def shipped_program(*, package: Path = PACKAGE_DIR) -> Path:
+    """The demo's program folder as the installation at ``package`` holds it: the package
+    data of a wheel (``demo_campaign/``), or a checkout's ``examples/campaign/``."""
     for folder in (package / "demo_campaign", package.parent / PROGRAM_DIR):
         if (folder / "__main__.py").is_file() and (folder / "assets").is_dir():
             return folder
@@ -81,12 +85,12 @@ def shipped_program() -> Path:
     )
 
 
-def copy_project(target: Path) -> Path:
+def copy_project(target: Path, *, package: Path = PACKAGE_DIR) -> Path:
     """Write the demo project into ``target`` (created if needed): ``Pulumi.yaml`` and
     ``examples/campaign/``, the layout of a checkout. Returns ``target``."""
     target.mkdir(parents=True, exist_ok=True)
     (target / "Pulumi.yaml").write_text(PULUMI_YAML, encoding="utf-8")
-    shutil.copytree(shipped_program(), target / PROGRAM_DIR, dirs_exist_ok=True,
+    shutil.copytree(shipped_program(package=package), target / PROGRAM_DIR, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__"))
     return target
 
@@ -104,13 +108,15 @@ def _refuse(folder: Path, name: str | None) -> ConfigurationError:
     )
 
 
-def locate_project(project_dir: Path | None = None, say: Print = _say) -> Path:
+def locate_project(
+    project_dir: Path | None = None, say: Print = _say, *, package: Path = PACKAGE_DIR,
+) -> Path:
     """The demo project to run: ``project_dir`` if it holds it, else a copy of the shipped
     project written there when it is empty or absent. Without ``project_dir``: a checkout
     found by :func:`find_project`, else ``./plivo-media-demo/`` (reused, or created)."""
     if project_dir is None:
         try:
-            return find_project()
+            return find_project(package=package)
         except ConfigurationError:
             project_dir = Path.cwd() / WORK_DIR
     folder = project_dir.resolve()
@@ -118,7 +124,7 @@ def locate_project(project_dir: Path | None = None, say: Print = _say) -> Path:
     if name == PROJECT_NAME:
         return folder
     if name is None and _is_empty_or_absent(folder):
-        copy_project(folder)
+        copy_project(folder, package=package)
         say(f"Copied the demo project to {folder} (Pulumi.yaml and {PROGRAM_DIR}/); the demo "
             "works there.")
         return folder

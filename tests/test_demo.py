@@ -81,13 +81,9 @@ def test_outside_any_checkout_the_installed_checkout_is_used(tmp_path: Path) -> 
     assert demo_project.find_project(tmp_path) == checkout
 
 
-def test_no_project_anywhere_says_where_to_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(demo_project, "__file__", str(tmp_path / "site" / "pkg" / "demo.py"))
-
+def test_no_project_anywhere_says_where_to_run(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError) as caught:
-        demo_project.find_project(tmp_path)
+        demo_project.find_project(tmp_path, package=tmp_path / "site" / "pkg")
 
     assert f"No plivo-media-demo project (a Pulumi.yaml named plivo-media-demo) in {tmp_path}" \
         in str(caught.value)
@@ -151,14 +147,13 @@ def test_outside_a_checkout_the_project_is_copied_to_a_folder_in_the_working_dir
 ) -> None:
     site = tmp_path / "site" / "plivo_media_provider"
     shutil.copytree(REPO / "examples" / "campaign", site / "demo_campaign")
-    monkeypatch.setattr(demo_project, "__file__", str(site / "demo_project.py"))
     monkeypatch.chdir(tmp_path)
     said: list[str] = []
 
-    found = demo_project.locate_project(say=said.append)
+    found = demo_project.locate_project(say=said.append, package=site)
 
     assert found == tmp_path / "plivo-media-demo"
-    assert demo_project.shipped_program() == site / "demo_campaign"
+    assert demo_project.shipped_program(package=site) == site / "demo_campaign"
     assert (found / "examples" / "campaign" / "assets" / "menu.pdf").is_file()
     assert said[0].startswith(f"Copied the demo project to {found}")
 
