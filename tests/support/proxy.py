@@ -12,12 +12,14 @@ Everything listens on loopback only.
 from __future__ import annotations
 
 import http.client
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import urlsplit
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "server",
@@ -60,6 +62,16 @@ Rule = Callable[[Request, Callable[[], Answer]], Answer]
 def forward_unchanged(_request: Request, forward: Callable[[], Answer]) -> Answer:
     """The default rule: the emulator's answer as it is."""
     return forward()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up mid-answer (a timed-out read, a killed provider) is routine
+    here; only other errors print a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
 
 class Proxy:
@@ -106,7 +118,7 @@ class Proxy:
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
