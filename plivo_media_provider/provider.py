@@ -41,19 +41,11 @@ from .facts import UNSENT_RETENTION, parse_duration, sha256_hex
 from .journal import UploadJournal
 from .listing import find_media
 from .reconcile import upload_once
+from .schema import DERIVED, INPUTS, LIVE_OUTPUTS, REPLACE_ON, UPDATE_ON
 from .settings import CONFIG_KEYS, Settings, resolve_settings
 
 PROVIDER_KEY = "__provider"
 
-REPLACE_ON = ("content_sha256", "file_name", "content_type", "adopt_media_id")
-"""Inputs whose change needs new media: Plivo media is immutable."""
-
-UPDATE_ON = ("reupload_after",)
-"""Inputs whose change only rewrites state. ``path`` is in neither: moving a file with the
-same bytes is no change at all."""
-
-INPUTS = ("path", "file_name", "content_type", "adopt_media_id", "reupload_after")
-LIVE_OUTPUTS = ("media_id", "media_url", "size", "upload_time", "expires_at")
 
 SCHEMA_KEY = "schema_version"
 STATE_SCHEMA_VERSION = 1
@@ -212,7 +204,7 @@ def _live_fields(media: Media) -> dict[str, Any]:
 
 
 def _inputs_of(props: Mapping[str, Any]) -> dict[str, Any]:
-    echoed = (*INPUTS, "content_sha256", "size")
+    echoed = (*INPUTS, *DERIVED)
     return {key: props[key] for key in echoed if props.get(key) is not None}
 
 
@@ -264,7 +256,7 @@ class MediaFileProvider(ResourceProvider):
         Every problem is a CheckFailure on the property at fault. Unknown inputs (a path
         computed by another resource, during preview) leave the derived values unknown.
         """
-        inputs = {k: v for k, v in news.items() if k not in (*LIVE_OUTPUTS, "content_sha256")}
+        inputs = {k: v for k, v in news.items() if k not in (*LIVE_OUTPUTS, *DERIVED)}
         failures: list[CheckFailure] = []
         path = news.get("path")
         if path is None or (isinstance(path, str) and not path.strip()):
