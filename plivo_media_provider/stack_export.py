@@ -19,15 +19,13 @@ from typing import Any
 
 from .errors import StackExportError
 from .facts import parse_time as parse_upload_time
+from .schema import BY_NAME, INPUTS
 
 MEDIA_FILE_TYPE = "pulumi-python:dynamic/plivo:MediaFile"
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 SUPPORTED_DEPLOYMENT_VERSIONS = (3,)
 STACK_EXPORT_TIMEOUT = 300.0
-DECLARED_FIELDS = ("path", "file_name", "content_type")
-"""Fields read from a resource's inputs first; every other field is read from its outputs
-first (``media_id``, ``size``, ``upload_time``, ``content_sha256`` as uploaded)."""
 
 
 def read_export(
@@ -178,6 +176,15 @@ class StateResource:
     @property
     def name(self) -> str:
         return self.urn.rsplit("::", 1)[-1]
+
+
+PROJECTED = tuple(name for name in StateResource.__dataclass_fields__ if name in BY_NAME)
+"""The schema fields drift reads from state: its projection of a MediaFile."""
+
+DECLARED_FIELDS = tuple(name for name in PROJECTED if name in INPUTS)
+"""Projected fields read from a resource's inputs first (what the program declared); every
+other field is read from its outputs first (``media_id``, ``size``, ``upload_time``,
+``content_sha256`` as uploaded)."""
 
 
 def media_resources(export: Mapping[str, Any]) -> list[StateResource]:

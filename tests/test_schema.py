@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from plivo_media_provider import MediaFile, MediaFileArgs
+from plivo_media_provider import MediaFile, MediaFileArgs, stack_export
 from plivo_media_provider.schema import BY_NAME, FIELDS, INPUTS, OUTPUTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,3 +99,10 @@ def test_mypy_strict_accepts_the_documented_forms_and_refuses_a_misspelt_input(
     assert status == 1
     assert re.search(r'bad\.py:2: error: .*"pth"', out), out
     assert "bad.py:3: error" in out, out
+
+
+def test_drifts_projection_is_made_of_schema_fields_and_reads_inputs_for_declared_ones() -> None:
+    fields = set(stack_export.StateResource.__dataclass_fields__) - {"urn", "problems"}
+    assert fields == set(stack_export.PROJECTED)  # nothing drift reads is outside the schema
+    assert set(stack_export.DECLARED_FIELDS) == fields & set(INPUTS)
+    assert set(stack_export.DECLARED_FIELDS) == {"path", "file_name", "content_type"}
