@@ -93,15 +93,22 @@ def describe_size(size: int) -> str:
     return f"{size:,} bytes"
 
 
-def inspect_file(path: str, content_type: str | None = None) -> Inspection:
+def inspect_file(
+    path: str, content_type: str | None = None, *, file_name: str | None = None
+) -> Inspection:
     """Inspect ``path`` against Plivo's limits; ``content_type`` is the user's explicit type.
+
+    ``content_type`` is compared case-insensitively and resolved in lower case, as MIME
+    types are. ``file_name``, the user's explicit name, must not have an extension that
+    contradicts the content, just as the path must not (a Problem on ``file_name``).
 
     Reads the file once, in chunks, so memory stays flat whatever its size. Symlinks are
     followed: a link to a regular file is inspected as that file's content.
     """
     problems: list[Problem] = []
     shown = _shown(path)
-    if content_type is not None and content_type not in ALLOWED_CONTENT_TYPES:
+    wanted = content_type.lower() if content_type is not None else None
+    if content_type is not None and wanted not in ALLOWED_CONTENT_TYPES:
         problems.append(
             Problem(
                 "content_type",
@@ -150,7 +157,7 @@ def inspect_file(path: str, content_type: str | None = None) -> Inspection:
         return Inspection(path, problems=tuple(problems))
 
     detected = sniff_binary_type(head) or (_text_type_for(path) if is_text else None)
-    resolved = _resolve_type(path, detected, content_type, problems)
+    resolved = _resolve_type(path, detected, wanted, file_name, problems)
     return Inspection(path, size, digest, resolved, tuple(problems))
 
 
@@ -192,8 +199,13 @@ def _scan(path: str) -> tuple[int, str, bytes, bool]:
 
 
 def _resolve_type(
-    path: str, detected: str | None, explicit: str | None, problems: list[Problem]
+    path: str,
+    detected: str | None,
+    explicit: str | None,
+    file_name: str | None,
+    problems: list[Problem],
 ) -> str | None:
+    """The type to upload as, or None after adding the problems. ``explicit`` is lower case."""
     extension = os.path.splitext(path)[1].lower()
     declared = EXTENSION_TYPES.get(extension)
     shown = _shown(path)
@@ -206,6 +218,7 @@ def _resolve_type(
             )
         )
         return None
+    contradicted = False
     if declared is not None and not _compatible(declared, detected):
         problems.append(
             Problem(
@@ -214,6 +227,13 @@ def _resolve_type(
                 f"{detected}; rename the file or fix its content.",
             )
         )
+        contradicted = True
+    if file_name is not None:
+        name_problem = _file_name_extension_problem(file_name, shown, detected)
+        if name_problem is not None:
+            problems.append(name_problem)
+            contradicted = True
+    if contradicted:
         return None
     if explicit is not None and explicit in ALLOWED_CONTENT_TYPES:
         if not _compatible(explicit, detected):
@@ -229,6 +249,22 @@ def _resolve_type(
     if explicit is not None:
         return None
     return declared if declared in TEXT_TYPES and detected in TEXT_TYPES else detected
+
+
+def _file_name_extension_problem(file_name: str, shown: str, detected: str) -> Problem | None:
+    """The path's extension rule applied to an explicit ``file_name``: the name Plivo shows
+    must not say one type while the bytes are another."""
+    stem, extension = os.path.splitext(file_name)
+    declared = EXTENSION_TYPES.get(extension.lower())
+    if declared is None or _compatible(declared, detected):
+        return None
+    fitting = next((ext for ext, type_ in EXTENSION_TYPES.items() if type_ == detected), "")
+    return Problem(
+        "file_name",
+        f"file_name {file_name!r}: the extension {extension!r} says {declared} but the "
+        f"content of {shown} is {detected}; name it like {stem + fitting!r}, or leave "
+        "file_name unset to use the path's name.",
+    )
 
 
 def _compatible(claimed: str, detected: str) -> bool:

@@ -13,7 +13,6 @@ line: see :func:`_one_line_errors`.
 from __future__ import annotations
 
 import functools
-import os
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -22,7 +21,6 @@ from typing import Any, TypeVar
 
 import pulumi
 from pulumi.dynamic import (
-    CheckFailure,
     CheckResult,
     ConfigureRequest,
     CreateResult,
@@ -31,13 +29,14 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pulumi.output import UNKNOWN, Unknown
+from pulumi.output import Unknown
 
 from .client import Media, MediaClient, UploadFile, format_time, parse_upload_time
 from .clock import CLOCK
-from .content import inspect_file, read_verified
+from .content import read_verified
 from .errors import ContentError, MediaNotFound, PlivoMediaError
 from .facts import UNSENT_RETENTION, parse_duration, sha256_hex
+from .inputs import check_inputs
 from .journal import UploadJournal
 from .listing import find_media
 from .reconcile import upload_once
@@ -55,8 +54,6 @@ Version 0 is state written by 0.1.0, which has no ``schema_version``; its fields
 of version 1. A version that changes what a recorded field means bumps this number, and
 keeps reading every older version. ``diff`` never compares it, so a new version causes no
 change by itself; ``read`` and ``update`` record the current one."""
-
-_MAX_FILE_NAME = 255
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -167,22 +164,11 @@ def _as_int(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _file_name_problem(name: Any) -> str | None:
-    if not isinstance(name, str) or not name.strip():
-        return f"file_name {name!r} must be a non-empty string, such as 'logo.png'."
-    if "/" in name or "\\" in name or name in (".", ".."):
-        return (
-            f"file_name {name!r} must be a bare file name without '/' or '\\'; Plivo shows it "
-            "as the attachment's name. Use a name like 'logo.png'."
-        )
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
-        return f"file_name {name!r} contains control characters; use printable characters."
-    if len(name.encode("utf-8")) > _MAX_FILE_NAME:
-        return (
-            f"file_name is {len(name.encode('utf-8'))} bytes long, over the limit of "
-            f"{_MAX_FILE_NAME}; shorten it."
-        )
-    return None
+def _differs(key: str, old: Any, new: Any) -> bool:
+    # MIME types are case-insensitive: state from before check lowered them is no change.
+    if key == "content_type" and isinstance(old, str) and isinstance(new, str):
+        return old.lower() != new.lower()
+    return bool(old != new)
 
 
 def _recorded_time(value: Any) -> datetime | None:
@@ -253,57 +239,11 @@ class MediaFileProvider(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate inputs and add ``content_sha256``, ``size`` and the resolved type.
 
-        Every problem is a CheckFailure on the property at fault. Unknown inputs (a path
+        Every problem is a CheckFailure on the property at fault; inputs that are valid but
+        cannot work as meant are warned about (see :mod:`.inputs`). Unknown inputs (a path
         computed by another resource, during preview) leave the derived values unknown.
         """
-        inputs = {k: v for k, v in news.items() if k not in (*LIVE_OUTPUTS, *DERIVED)}
-        failures: list[CheckFailure] = []
-        path = news.get("path")
-        if path is None or (isinstance(path, str) and not path.strip()):
-            failures.append(CheckFailure("path", "path is required: the local file to upload."))
-            return CheckResult(inputs, failures)
-        if not _is_unknown(path) and not isinstance(path, str):
-            failures.append(CheckFailure("path", f"path must be a string, got {path!r}."))
-            return CheckResult(inputs, failures)
-
-        for key in ("adopt_media_id", "reupload_after", "content_type"):
-            value = news.get(key)
-            if value is not None and not _is_unknown(value) and not isinstance(value, str):
-                failures.append(CheckFailure(key, f"{key} must be a string, got {value!r}."))
-        reupload_after = news.get("reupload_after")
-        if isinstance(reupload_after, str):
-            try:
-                parse_duration(reupload_after)
-            except ValueError as exc:
-                failures.append(CheckFailure("reupload_after", str(exc)))
-        adopt = news.get("adopt_media_id")
-        if isinstance(adopt, str) and not adopt.strip():
-            failures.append(CheckFailure("adopt_media_id", "adopt_media_id must not be empty."))
-
-        file_name = news.get("file_name")
-        if file_name is None and isinstance(path, str):
-            file_name = os.path.basename(path)
-        if file_name is not None and not _is_unknown(file_name):
-            problem = _file_name_problem(file_name)
-            if problem:
-                failures.append(CheckFailure("file_name", problem))
-        inputs["file_name"] = file_name if file_name is not None else UNKNOWN
-
-        content_type = news.get("content_type")
-        if _is_unknown(path) or _is_unknown(content_type):
-            inputs["content_sha256"] = UNKNOWN
-            inputs["size"] = UNKNOWN
-            if content_type is None:
-                inputs["content_type"] = UNKNOWN
-            return CheckResult(inputs, failures)
-        if failures and any(f.property == "content_type" for f in failures):
-            content_type = None
-        found = inspect_file(path, content_type if isinstance(content_type, str) else None)
-        failures.extend(CheckFailure(p.property_, p.message) for p in found.problems)
-        inputs["content_sha256"] = found.sha256
-        inputs["size"] = found.size
-        inputs["content_type"] = found.content_type
-        return CheckResult({k: v for k, v in inputs.items() if v is not None}, failures)
+        return check_inputs(news, getattr(self, "_config", {}))
 
     # -- diff ---------------------------------------------------------------------------
 
@@ -317,7 +257,7 @@ class MediaFileProvider(ResourceProvider):
         replaces = [
             key
             for key in REPLACE_ON
-            if _is_unknown(news.get(key)) or olds.get(key) != news.get(key)
+            if _is_unknown(news.get(key)) or _differs(key, olds.get(key), news.get(key))
         ]
         if not replaces and self._stale(olds, news.get("reupload_after")):
             replaces.append("reupload_after")

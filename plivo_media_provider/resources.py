@@ -23,11 +23,12 @@ class MediaFileArgs:
     :param path: The local file. Relative paths resolve from the program's working directory.
         A symlink counts as the content of its target.
     :param file_name: The name Plivo shows. Defaults to the path's base name. A bare name: no
-        `/`, `\\`, control characters; at most 255 bytes.
+        `/`, `\\`, control characters; at most 255 bytes. An extension that says another type
+        than the content (`logo.jpg` for a PNG) is refused.
     :param content_type: One of `image/jpeg`, `image/png`, `image/gif`, `video/mp4`,
         `application/pdf`, `text/plain`, `text/csv`, `text/vcard`. Detected from the content
         when unset; when set it must agree with the content (any UTF-8 text may be declared as
-        any of the text types).
+        any of the text types). Case does not matter; it is stored in lower case.
     :param adopt_media_id: Take over media that already exists in Plivo instead of uploading
         it (see *Adoption*).
     :param reupload_after: A duration such as `"5h"`, `"90m"`, `"1h30m"`, `"2d"`. When the

@@ -41,12 +41,13 @@ FIELDS: tuple[Field, ...] = (
         "A symlink counts as the content of its target.")),
     Field("file_name", "str", "user", on_change="replace", description=(
         "The name Plivo shows. Defaults to the path's base name. A bare name: no `/`, `\\`, "
-        "control characters; at most 255 bytes.")),
+        "control characters; at most 255 bytes. An extension that says another type than the "
+        "content (`logo.jpg` for a PNG) is refused.")),
     Field("content_type", "str", "user", on_change="replace", description=(
         "One of `image/jpeg`, `image/png`, `image/gif`, `video/mp4`, `application/pdf`, "
         "`text/plain`, `text/csv`, `text/vcard`. Detected from the content when unset; when "
         "set it must agree with the content (any UTF-8 text may be declared as any of the "
-        "text types).")),
+        "text types). Case does not matter; it is stored in lower case.")),
     Field("adopt_media_id", "str", "user", on_change="replace", description=(
         "Take over media that already exists in Plivo instead of uploading it (see "
         "*Adoption*).")),

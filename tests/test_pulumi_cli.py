@@ -113,3 +113,17 @@ def test_preview_then_up_then_up_again_changes_nothing_then_an_edit_replaces(
     assert replaced_id != media_id
     assert client.download(client.get(replaced_id)) == (pulumi.cwd / "logo.png").read_bytes()
     assert stats(emulator)["uploads"] == 2
+
+
+def test_a_preview_without_credentials_shows_the_providers_one_line_warning(
+    pulumi: Pulumi, emulator: Emulator
+) -> None:
+    pulumi("config", "rm", "plivo:authId")
+    pulumi("config", "rm", "plivo:authToken")
+
+    preview = pulumi("preview")
+
+    shown = preview.stdout + preview.stderr
+    assert "Plivo credentials are missing" in shown, shown
+    assert "plivo:authId" in shown and "PLIVO_AUTH_TOKEN" in shown, shown
+    assert stats(emulator)["uploads"] == 0
