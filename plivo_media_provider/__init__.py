@@ -15,7 +15,7 @@ import warnings
 from typing import Any
 
 from ._version import __version__
-from .assets import MediaAssets
+from .assets import MediaAssets, MediaAssetsArgs
 from .errors import (
     APIError,
     AuthenticationError,
@@ -71,6 +71,7 @@ __all__ = [
     "InvalidRequest",
     "KitRunError",
     "MediaAssets",
+    "MediaAssetsArgs",
     "MediaAssetsError",
     "MediaFile",
     "MediaFileArgs",

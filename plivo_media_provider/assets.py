@@ -1,444 +1,173 @@
-"""``MediaAssets``: a declared set of media files, one ``MediaFile`` child per file.
+"""``MediaAssets``: a declared set of media files, one ``MediaFile`` child per file, and its
+typed arguments ``MediaAssetsArgs``.
 
 A set comes from a directory filtered by globs, from an explicit mapping of logical names
-to files, or both, or from a stack config object (:meth:`MediaAssets.from_config`).
-
-Contracts:
-
-* Logical names are paths relative to the directory, with ``/`` separators
-  (``images/logo.png``), or the keys of the explicit mapping; both are NFC-normalised, so
-  macOS and Linux checkouts declare the same children. Links are followed: a file reached
-  through a linked folder inside the directory is declared once, under its real path; a
-  link leaving the directory is named after the link (see :mod:`.walk`). A child is named
-  ``f"{name}/{logical}"``, so adding or removing a file never renames another one.
-* Everything the component can check locally (the directory, every glob, every explicitly
-  named file, the config form) is checked before any child is declared, and *all* problems
-  are raised together in one :class:`MediaAssetsError`. A file's content (size, type) is
-  checked by its ``MediaFile`` during preview, and the engine reports every child's check
-  failures in that one preview.
-* An empty directory, or an include glob that matches nothing, is an error, never a silent
-  empty set.
-* Hidden files and folders (a name starting with ``.``) are skipped unless an include glob
-  names the dot itself, as ``.well-known/*`` does.
-
-Globs match paths relative to the directory. ``*`` and ``?`` stay within one path segment,
-``**`` spans any number of segments, ``[abc]`` is a character class. A glob without ``/``
-matches at any depth (``*.png`` is ``**/*.png``); a leading ``/`` anchors it at the
-directory; a trailing ``/`` takes everything below (``drafts/`` is ``drafts/**``).
+to files, or both, or from a stack config object (:meth:`MediaAssets.from_config`). Which
+files a set holds, and every problem with it, is planned by :mod:`.asset_plan` before any
+child is declared; a child is named ``f"{name}/{logical}"``, so adding or removing a file
+never renames another one. A file's content (size, type) is checked by its ``MediaFile``
+during preview, and the engine reports every child's check failures in that one preview.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import re
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
-from typing import Any, Union
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, overload
 
 import pulumi
 
-from .errors import MediaAssetsError
-from .resources import MediaFile, MediaFileArgs
-from .walk import list_files
+from .asset_plan import DeclarationError, FileSpec, parse_config_assets, plan_assets
+from .resources import MediaFile
+
+__all__ = ["MediaAssets", "MediaAssetsArgs"]
 
 TYPE_TOKEN = "plivo:index:MediaAssets"
 
-class _DeclarationError(MediaAssetsError, pulumi.RunError):
-    """A MediaAssetsError that Pulumi's program runner shows as its message, without a stack.
 
-    The pulumi base lives here, not in errors.py, so the error tree never imports the SDK.
+@dataclass(kw_only=True)
+class MediaAssetsArgs:
+    """The arguments of a MediaAssets set: ``directory``, ``files``, or both. Every field is
+    keyword-only.
+
+    :param directory: A folder of media files. Every file below it becomes a child
+        `MediaFile` named after its path inside the folder (`images/logo.png`). Relative
+        paths resolve from the program's working directory.
+    :param include: Globs, one or a list, choosing files of `directory`; by default every
+        file. A glob without `/` matches at any depth, a leading `/` anchors it to the
+        directory, a trailing `/` takes everything below, `**` spans folders.
+    :param exclude: Globs removing files that `include` chose.
+    :param files: Logical names mapped to a path, or to `MediaFileArgs` for a file's own
+        `file_name`, `content_type` and so on. An entry replaces the directory's file of the
+        same logical name.
+    :param reupload_after: A duration such as `"5h"`, for every file whose `MediaFileArgs`
+        does not set its own (see *Expiry*).
+    :param include_hidden: Take hidden files and folders (a name starting with `.`) like any
+        other. By default they are skipped unless a glob names the dot itself, as
+        `.well-known/*` does.
     """
 
-
-FileSpec = Union[str, "os.PathLike[str]", MediaFileArgs]
-"""One entry of ``files=``: a path, or MediaFileArgs for its own file name, type and so on."""
-
-CONFIG_FIELDS = ("path", "file_name", "content_type", "adopt_media_id", "reupload_after")
-"""Keys a file entry may have in the config form; only ``path`` is required."""
-
-_DEFAULT_INCLUDE = ("**",)
+    directory: str | os.PathLike[str] | None = None
+    include: str | Sequence[str] | None = None
+    exclude: str | Sequence[str] | None = None
+    files: Mapping[str, FileSpec] | None = None
+    reupload_after: str | None = None
+    include_hidden: bool = False
 
 
-# -- globs ------------------------------------------------------------------------------------
+_ARG_NAMES = tuple(f.name for f in fields(MediaAssetsArgs))
+_POSITIONAL_BEFORE_0_2 = ("directory", "include", "exclude", "files", "opts")
+"""The order 0.1's ``MediaAssets(name, directory, include, exclude, files, opts)`` took."""
 
 
-def _segment_regex(segment: str, allow_hidden: bool) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(segment):
-        ch = segment[i]
-        if ch == "*":
-            while i + 1 < len(segment) and segment[i + 1] == "*":
-                i += 1
-            out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        elif ch == "[":
-            end = segment.find("]", i + 2 if segment[i + 1 : i + 2] in ("!", "^") else i + 1)
-            if end == -1:
-                out.append(re.escape(ch))
+def _arguments(
+    label: str, positional: tuple[Any, ...], opts: Any, kwargs: dict[str, Any]
+) -> tuple[MediaAssetsArgs, pulumi.ResourceOptions | None]:
+    """The Args and options of one ``MediaAssets(...)`` call, in any of its accepted forms.
+
+    Positional arguments other than ``(args, opts)`` are 0.1's order: they still work, with
+    a DeprecationWarning. Misuse raises TypeError naming the call, as Python's own would.
+    """
+    args = kwargs.pop("args", None)
+    if positional and isinstance(positional[0], MediaAssetsArgs):
+        if args is not None:
+            raise TypeError(f"{label}: args given twice")
+        args, rest = positional[0], positional[1:]
+        if len(rest) > 1:
+            raise TypeError(f"{label}: takes (name, args, opts), got {len(positional) + 1} "
+                            "positional arguments")
+        if rest:
+            if opts is not None:
+                raise TypeError(f"{label}: opts given twice")
+            opts = rest[0]
+    elif positional:
+        if len(positional) > len(_POSITIONAL_BEFORE_0_2):
+            raise TypeError(f"{label}: too many positional arguments ({len(positional) + 1})")
+        names = _POSITIONAL_BEFORE_0_2[: len(positional)]
+        warnings.warn(
+            f"{label}: passing {', '.join(names)} by position is deprecated; pass them by "
+            f"keyword ({names[0]}=...) or as MediaAssetsArgs",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        for key, value in zip(names, positional, strict=True):
+            if (key == "opts" and opts is not None) or key in kwargs:
+                raise TypeError(f"{label}: {key} given twice")
+            if key == "opts":
+                opts = value
             else:
-                body = segment[i + 1 : end]
-                if body[:1] in ("!", "^"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
-                i = end
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    # A segment that does not start with a literal dot never matches a hidden name.
-    guard = "" if allow_hidden or segment.startswith(".") else r"(?!\.)"
-    return guard + "".join(out)
-
-
-def glob_problem(pattern: Any) -> str | None:
-    """Why ``pattern`` is not a usable glob, or None."""
-    if not isinstance(pattern, str) or not pattern.strip():
-        return f"glob {pattern!r} must be a non-empty string, such as '*.png' or 'images/**'."
-    if "\\" in pattern:
-        return f"glob {pattern!r} contains '\\'; separate folders with '/'."
-    if any(part in (".", "..") for part in pattern.strip().strip("/").split("/")):
-        return (
-            f"glob {pattern!r} contains '.' or '..'; globs match paths inside the directory, "
-            "so write them relative to it."
+                kwargs[key] = value
+    if args is not None:
+        if not isinstance(args, MediaAssetsArgs):
+            raise TypeError(f"{label}: args must be MediaAssetsArgs, got {type(args).__name__}")
+        if kwargs:
+            raise TypeError(f"{label}: pass either MediaAssetsArgs or keyword arguments, not both")
+        return args, opts
+    unknown = sorted(set(kwargs) - set(_ARG_NAMES))
+    if unknown:
+        raise TypeError(
+            f"{label}: unknown argument{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))}; the arguments are {', '.join(_ARG_NAMES)} and opts"
         )
-    return None
-
-
-def compile_glob(pattern: str, *, allow_hidden: bool = False) -> re.Pattern[str]:
-    """The regex that fully matches the relative paths ``pattern`` selects (see the module)."""
-    text = pattern.strip()
-    anchored = text.startswith("/")
-    text = text.strip("/") + ("/**" if text.endswith("/") else "")
-    if not anchored and "/" not in text:
-        text = "**/" + text
-    any_segment = "[^/]+" if allow_hidden else r"(?!\.)[^/]+"
-    segments = text.split("/")
-    parts: list[str] = []
-    for index, segment in enumerate(segments):
-        last = index == len(segments) - 1
-        if segment == "**":
-            parts.append(f"{any_segment}(?:/{any_segment})*" if last else f"(?:{any_segment}/)*")
-        else:
-            parts.append(_segment_regex(segment, allow_hidden) + ("" if last else "/"))
-    return re.compile("".join(parts))
-
-
-def _names_hidden(pattern: str) -> bool:
-    return any(part.startswith(".") for part in pattern.strip().strip("/").split("/"))
-
-
-def _is_hidden(relative: str) -> bool:
-    return any(part.startswith(".") for part in relative.split("/"))
-
-
-# -- scanning -----------------------------------------------------------------------------------
-
-
-def _logical_name_problem(logical: str) -> str | None:
-    if not logical or not logical.strip():
-        return "a logical name must not be empty"
-    if "::" in logical:
-        return f"logical name {logical!r} contains '::', which Pulumi reserves in URNs"
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in logical):
-        return f"logical name {logical!r} contains control characters"
-    return None
-
-
-def _as_glob_list(value: Any, default: Sequence[str]) -> list[Any]:
-    if value is None:
-        return list(default)
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        return [value]  # a lone non-string is reported by glob_problem
-    return list(value)
-
-
-def scan_directory(
-    directory: str | os.PathLike[str],
-    include: str | Iterable[str] | None = None,
-    exclude: str | Iterable[str] | None = None,
-) -> tuple[dict[str, str], list[str]]:
-    """Select files below ``directory``: ``(logical name -> path, problems)``.
-
-    Paths are ``directory`` joined with the relative path, so a relative directory gives
-    relative paths (resolved from the working directory, as ``MediaFile`` resolves them).
-    Problems are complete sentences; the caller raises them together.
-    """
-    shown = os.fspath(directory)
-    includes = _as_glob_list(include, _DEFAULT_INCLUDE)
-    excludes = _as_glob_list(exclude, ())
-    problems = [
-        f"{kind} {p}" for kind, globs in (("include", includes), ("exclude", excludes))
-        for p in map(glob_problem, globs) if p
-    ]
-    if not includes:
-        problems.append("include=[] selects nothing; leave include unset to take every file.")
-    root = Path(directory)
-    if not root.exists():
-        problems.append(
-            f"directory {shown!r} does not exist (relative paths are resolved from "
-            f"{os.getcwd()}); create it or fix directory=."
-        )
-    elif not root.is_dir():
-        problems.append(
-            f"directory {shown!r} is a file, not a folder; pass it in files= instead, or "
-            "point directory= at the folder that holds your media."
-        )
-    if problems:
-        return {}, problems
-
-    paths, problems = list_files(root, descend_hidden=any(_names_hidden(p) for p in includes))
-    if problems:
-        return {}, problems
-    every = list(paths)
-    visible = [f for f in every if not _is_hidden(f)]
-    if not visible and include is None:
-        hidden_note = (
-            f" (it holds only hidden files, such as {every[0]!r}; include them with a glob "
-            "that names the dot, like '.well-known/*')" if every else ""
-        )
-        return {}, [
-            f"directory {shown!r} holds no files to upload{hidden_note}; put your media files "
-            "there, or point directory= at the folder that holds them."
-        ]
-
-    selected: set[str] = set()
-    everything: list[str] | None = None  # hidden folders too, walked only to explain a miss
-    for pattern in includes:
-        regex = compile_glob(pattern)
-        matched = {f for f in every if regex.fullmatch(f)}
-        if not matched:
-            everything = everything if everything is not None else list(list_files(root, True)[0])
-            lenient = compile_glob(pattern, allow_hidden=True)
-            hidden = [f for f in everything if lenient.fullmatch(f)]
-            note = (
-                f"; it would match hidden {hidden[0]!r}, but hidden files are skipped unless the "
-                "glob names the dot (like '.well-known/*')" if hidden else ""
-            )
-            problems.append(
-                f"include glob {pattern!r} matches no file in directory {shown!r}{note}; fix "
-                "the glob (it matches paths relative to the directory, like 'images/*.png' or "
-                "'**/*.jpg') or remove it."
-            )
-        selected |= matched
-    if problems:
-        return {}, problems
-
-    exclusions = [compile_glob(p, allow_hidden=True) for p in excludes]
-    kept = sorted(f for f in selected if not any(rx.fullmatch(f) for rx in exclusions))
-    if not kept:
-        return {}, [
-            f"the exclude globs {excludes!r} remove every one of the {len(selected)} files "
-            f"selected in directory {shown!r}; narrow exclude= so something is left to upload."
-        ]
-    chosen: dict[str, str] = {}
-    for logical in kept:
-        problem = _logical_name_problem(logical)
-        if problem:
-            problems.append(f"{shown}/{logical}: {problem}; rename the file or exclude it.")
-            continue
-        chosen[logical] = (root / paths[logical]).as_posix()
-    return chosen, problems
-
-
-def _file_spec_problem(where: str, spec: Any) -> str | None:
-    if isinstance(spec, MediaFileArgs):
-        path = spec.path
-    elif isinstance(spec, (str, os.PathLike)):
-        path = os.fspath(spec)
-    else:
-        return (
-            f"{where} must be a path or MediaFileArgs, got {type(spec).__name__} {spec!r}."
-        )
-    if not isinstance(path, (str, os.PathLike)):
-        return None  # an Output: only the child's check can see the file
-    shown = os.fspath(path)
-    if not shown.strip():
-        return f"{where}: path is empty; name the file to upload."
-    if not os.path.lexists(shown):
-        return (
-            f"{where}: {shown!r}: no such file; check the path (relative paths are resolved "
-            f"from {os.getcwd()})."
-        )
-    if os.path.isdir(shown):
-        return (
-            f"{where}: {shown!r} is a directory; a files= entry names one file, so use "
-            "directory= for a folder."
-        )
-    return None
-
-
-def plan_assets(
-    label: str,
-    directory: str | os.PathLike[str] | None = None,
-    include: str | Iterable[str] | None = None,
-    exclude: str | Iterable[str] | None = None,
-    files: Mapping[str, FileSpec] | None = None,
-    *,
-    reupload_after: str | None = None,
-    problems: Sequence[str] = (),
-) -> dict[str, MediaFileArgs]:
-    """The MediaFileArgs of every file in the set, keyed and sorted by logical name.
-
-    An entry in ``files`` replaces the directory's file of the same logical name, which is
-    how one file of a folder gets its own ``file_name`` or ``content_type``. ``problems``
-    found earlier (the config form) are reported together with this plan's; any problem at
-    all raises MediaAssetsError naming ``label``.
-    """
-    found = list(problems)
-    planned: dict[str, MediaFileArgs] = {}
-    if directory is None and files is None:
-        found.append("give directory= (a folder of media files), files= (logical names to "
-                     "paths), or both.")
-    if directory is None and (include is not None or exclude is not None):
-        found.append("include= and exclude= filter directory=, which is not set; set it.")
-    if directory is not None:
-        chosen, scan_problems = scan_directory(directory, include, exclude)
-        found.extend(scan_problems)
-        planned.update((k, MediaFileArgs(path=v)) for k, v in chosen.items())
-    if files is not None and not isinstance(files, Mapping):
-        found.append(
-            f"files= must map logical names to paths, got {type(files).__name__}; write "
-            "files={'logo': 'media/logo.png'}."
-        )
-    elif files is not None:
-        if directory is None and not files:
-            found.append("files= is empty; name at least one file to upload.")
-        for logical, spec in files.items():
-            where = f"files[{logical!r}]"
-            if not isinstance(logical, str):
-                problem: str | None = f"{where}: a logical name must be a string."
-            elif name_problem := _logical_name_problem(logical):
-                problem = f"{where}: {name_problem}."
-            else:
-                problem = _file_spec_problem(where, spec)
-            if problem:
-                found.append(problem)
-                continue
-            logical = unicodedata.normalize("NFC", logical)
-            if isinstance(spec, MediaFileArgs):
-                planned[logical] = dataclasses.replace(spec)
-            else:
-                planned[logical] = MediaFileArgs(path=Path(spec).as_posix())
-    if found:
-        raise _DeclarationError(label, found)
-    if reupload_after is not None:
-        for args in planned.values():
-            if args.reupload_after is None:
-                args.reupload_after = reupload_after
-    return dict(sorted(planned.items()))
-
-
-# -- config form --------------------------------------------------------------------------------
-
-
-def config_example(full_key: str, indent: str = "") -> str:
-    """A ``Pulumi.<stack>.yaml`` fragment declaring ``full_key``, every line after the first
-    prefixed with ``indent`` (the caller puts the first line after its own indent)."""
-    lines = (
-        "config:",
-        f"  {full_key}:",
-        "    logo: media/logo.png",
-        "    menu:",
-        "      path: media/menu.pdf",
-        "      file_name: menu.pdf",
-    )
-    return f"\n{indent}".join(lines)
-
-
-def parse_config_assets(value: Any, full_key: str) -> tuple[dict[str, FileSpec], list[str]]:
-    """Read the config form: a mapping of logical names to a path or ``{path, file_name, ...}``.
-
-    Returns the ``files=`` mapping and the problems, each naming its config key.
-    """
-    example = config_example(full_key, indent="    ")
-    if value is None:
-        return {}, [
-            f"config {full_key} is not set; declare the files in Pulumi.<stack>.yaml, like\n"
-            f"    {example}\n  or run: pulumi config set --path 'assets.logo' media/logo.png"
-        ]
-    if not isinstance(value, dict):
-        return {}, [
-            f"config {full_key} must be an object mapping logical names to files, got "
-            f"{type(value).__name__} {value!r}; write it like\n    {example}"
-        ]
-    if not value:
-        return {}, [f"config {full_key} is empty; name at least one file to upload."]
-    files: dict[str, FileSpec] = {}
-    problems: list[str] = []
-    for logical, entry in value.items():
-        where = f"config {full_key}.{logical}"
-        if isinstance(entry, str):
-            files[logical] = entry
-            continue
-        if not isinstance(entry, dict):
-            problems.append(
-                f"{where} must be a path or an object with path (and optionally "
-                f"{', '.join(CONFIG_FIELDS[1:])}), got {type(entry).__name__} {entry!r}."
-            )
-            continue
-        unknown = sorted(set(entry) - set(CONFIG_FIELDS))
-        bad = [
-            f"{where}.{key} must be a string, got {type(entry[key]).__name__} {entry[key]!r}."
-            for key in CONFIG_FIELDS
-            if key in entry and not isinstance(entry[key], str)
-        ]
-        if unknown:
-            bad.append(
-                f"{where} has unknown key{'s' if len(unknown) > 1 else ''} "
-                f"{', '.join(map(repr, unknown))}; allowed keys are {', '.join(CONFIG_FIELDS)}."
-            )
-        if "path" not in entry:
-            bad.append(f"{where}.path is required: the local file to upload.")
-        if bad:
-            problems.extend(bad)
-            continue
-        files[logical] = MediaFileArgs(**{k: entry[k] for k in CONFIG_FIELDS if k in entry})
-    return files, problems
-
-
-# -- the component ------------------------------------------------------------------------------
+    return MediaAssetsArgs(**kwargs), opts
 
 
 class MediaAssets(pulumi.ComponentResource):
     """A set of media files held by Plivo, one ``MediaFile`` child per file.
 
-    ``files`` maps each logical name to its MediaFile; the outputs ``media_urls`` and
-    ``media_ids`` are dicts keyed by logical name. Its type token is
-    ``plivo:index:MediaAssets``.
+    Pass either a ``MediaAssetsArgs`` or the same fields as keyword arguments; ``opts`` is
+    the component's resource options. ``files`` maps each logical name to its MediaFile;
+    the outputs ``media_urls`` and ``media_ids`` are dicts keyed by logical name. Its type
+    token is ``plivo:index:MediaAssets``.
     """
 
     files: dict[str, MediaFile]
     media_urls: pulumi.Output[dict[str, str]]
     media_ids: pulumi.Output[dict[str, str]]
 
+    @overload
     def __init__(
         self,
         name: str,
+        args: MediaAssetsArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        *,
         directory: str | os.PathLike[str] | None = None,
         include: str | Sequence[str] | None = None,
         exclude: str | Sequence[str] | None = None,
         files: Mapping[str, FileSpec] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
         reupload_after: str | None = None,
-    ) -> None:
-        """Declare the set; raise MediaAssetsError listing every local problem at once.
+        include_hidden: bool = False,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None: ...
 
-        ``include`` defaults to every non-hidden file; ``reupload_after`` applies to every
-        file whose MediaFileArgs does not set its own.
-        """
+    def __init__(
+        self,
+        name: str,
+        *positional: Any,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Declare the set; raise MediaAssetsError listing every local problem at once."""
+        label = f"MediaAssets {name!r}"
+        args, opts = _arguments(label, positional, opts, kwargs)
         planned = plan_assets(
-            f"MediaAssets {name!r}", directory, include, exclude, files,
-            reupload_after=reupload_after,
+            label, args.directory, args.include, args.exclude, args.files,
+            reupload_after=args.reupload_after, include_hidden=args.include_hidden,
         )
         super().__init__(TYPE_TOKEN, name, None, opts)
         child_opts = pulumi.ResourceOptions(parent=self)
         self.files = {
-            logical: MediaFile(f"{name}/{logical}", args, child_opts)
-            for logical, args in planned.items()
+            logical: MediaFile(f"{name}/{logical}", file_args, child_opts)
+            for logical, file_args in planned.items()
         }
         self.media_urls = pulumi.Output.all(
             **{logical: f.media_url for logical, f in self.files.items()}
@@ -467,14 +196,14 @@ class MediaAssets(pulumi.ComponentResource):
         try:
             value = config.get_object(key)
         except pulumi.ConfigTypeError:
-            raise _DeclarationError(
+            raise DeclarationError(
                 f"MediaAssets {name!r}",
                 [f"config {full_key} is not valid JSON or YAML structure; set it as an object "
                  "in Pulumi.<stack>.yaml, or with pulumi config set --path."],
             ) from None
         files, problems = parse_config_assets(value, full_key)
         if not files:
-            raise _DeclarationError(f"MediaAssets {name!r}", problems)
+            raise DeclarationError(f"MediaAssets {name!r}", problems)
         # The files are checked now too, so one error lists form and file problems alike.
         plan_assets(f"MediaAssets {name!r}", files=files, problems=problems)
-        return cls(name, files=files, opts=opts)
+        return cls(name, MediaAssetsArgs(files=files), opts)

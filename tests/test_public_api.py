@@ -12,7 +12,8 @@ from plivo_media_provider import client, errors, settings
 
 
 def test_the_top_level_is_the_resources_their_args_and_the_error_tree() -> None:
-    expected = {"MediaFile", "MediaFileArgs", "MediaAssets", "__version__", *errors.__all__}
+    expected = {"MediaFile", "MediaFileArgs", "MediaAssets", "MediaAssetsArgs", "__version__",
+                *errors.__all__}
     assert set(plivo_media_provider.__all__) == expected
     assert sorted(plivo_media_provider.__all__) == plivo_media_provider.__all__
     for name in plivo_media_provider.__all__:
