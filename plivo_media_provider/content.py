@@ -157,7 +157,7 @@ def inspect_file(
         return Inspection(path, problems=tuple(problems))
 
     detected = sniff_binary_type(head) or (_text_type_for(path) if is_text else None)
-    resolved = _resolve_type(path, detected, wanted, file_name, problems)
+    resolved = _resolve_type(path, detected, content_type, file_name, problems)
     return Inspection(path, size, digest, resolved, tuple(problems))
 
 
@@ -205,7 +205,7 @@ def _resolve_type(
     file_name: str | None,
     problems: list[Problem],
 ) -> str | None:
-    """The type to upload as, or None after adding the problems. ``explicit`` is lower case."""
+    """The type to upload as (lower case), or None after adding the problems."""
     extension = os.path.splitext(path)[1].lower()
     declared = EXTENSION_TYPES.get(extension)
     shown = _shown(path)
@@ -235,8 +235,9 @@ def _resolve_type(
             contradicted = True
     if contradicted:
         return None
-    if explicit is not None and explicit in ALLOWED_CONTENT_TYPES:
-        if not _compatible(explicit, detected):
+    wanted = explicit.lower() if explicit is not None else None
+    if wanted is not None and wanted in ALLOWED_CONTENT_TYPES:
+        if not _compatible(wanted, detected):
             problems.append(
                 Problem(
                     "content_type",
@@ -245,8 +246,8 @@ def _resolve_type(
                 )
             )
             return None
-        return explicit
-    if explicit is not None:
+        return wanted
+    if wanted is not None:
         return None
     return declared if declared in TEXT_TYPES and detected in TEXT_TYPES else detected
 

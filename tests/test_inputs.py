@@ -141,6 +141,14 @@ def test_an_unknown_type_is_refused_in_the_users_spelling(logo: str) -> None:
     assert failure.property == "content_type" and "'IMAGE/WEBP'" in failure.reason
 
 
+def test_a_mismatching_type_is_refused_in_the_users_spelling(logo: str) -> None:
+    result = MediaFileProvider().check({}, {"path": logo, "content_type": "Image/JPEG"})
+
+    [failure] = result.failures
+    assert failure.property == "content_type"
+    assert failure.reason.startswith("content_type 'Image/JPEG' does not match the content")
+
+
 def test_the_test_kit_outputs_the_lower_case_type(tmp_path: Path) -> None:
     files.write(tmp_path / "logo.png", files.png_bytes())
 
