@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from . import __version__
+from ._version import __version__
 from .errors import PlivoMediaError
 
 EXIT_OK = 0

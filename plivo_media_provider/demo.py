@@ -28,7 +28,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -36,11 +35,10 @@ from typing import Any
 from pulumi import automation as auto
 from pulumi.automation.errors import InvalidVersionError
 
-from .demo_project import Print, locate_project
+from .demo_project import INSTALL_HELP, STACK, DemoOutcome, Print, format_table, locate_project
 from .emulator import DEFAULT_AUTH_ID, DEFAULT_AUTH_TOKEN, Emulator
 from .errors import ConfigurationError, PlivoMediaError
 
-STACK = "dev"
 BACKEND_DIR = ".pulumi-demo"
 EMULATOR_DIR = ".emulator-data"
 DEFAULT_PORT = 8099
@@ -48,11 +46,6 @@ PASSPHRASE = "plivo-media-demo"
 """Encrypts the demo stack's secrets. It is public on purpose: the only secret in that
 git-ignored local state is the emulator's public demo token."""
 
-INSTALL_HELP = (
-    "Install it with `curl -fsSL https://get.pulumi.com | sh` (or see "
-    "https://www.pulumi.com/docs/install/), make sure `pulumi` is on PATH, then run "
-    "`plivo-media demo` again."
-)
 
 def _say(text: str) -> None:
     print(text, flush=True)
@@ -190,47 +183,7 @@ def _output(result: auto.UpResult, name: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-def format_table(urls: Mapping[str, str], ids: Mapping[str, str]) -> str:
-    """Logical name, media id and URL, one row per media file, sorted by name."""
-    rows = [("FILE", "MEDIA ID", "URL")] + [
-        (name, ids.get(name, ""), url) for name, url in sorted(urls.items())
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(2)]
-    return "\n".join(
-        f"{name:<{widths[0]}}  {media_id:<{widths[1]}}  {url}" for name, media_id, url in rows
-    )
-
-
 # -- all of it -----------------------------------------------------------------------------
-
-
-@dataclass
-class DemoOutcome:
-    """What the demo did: the media URLs and ids, and the second run's changes.
-
-    Without the Pulumi CLI (``with_pulumi`` False) also: the working folder, the plan after
-    one file was edited there, and the drift status of each MediaFile.
-    """
-
-    urls: dict[str, str] = field(default_factory=dict)
-    ids: dict[str, str] = field(default_factory=dict)
-    first_changes: dict[str, int] = field(default_factory=dict)
-    second_changes: dict[str, int] = field(default_factory=dict)
-    with_pulumi: bool = True
-    work_dir: Path | None = None
-    edit_changes: dict[str, int] | None = None
-    drift: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def converged(self) -> bool:
-        """True when the second run changed nothing."""
-        return not self.second_changes
-
-    @property
-    def ok(self) -> bool:
-        """True when the second run changed nothing and, without Pulumi, the edit was
-        planned as exactly one replace."""
-        return self.converged and self.edit_changes in (None, {"replace": 1})
 
 
 def _failure(what: str, exc: auto.CommandError) -> PlivoMediaError:

@@ -24,8 +24,15 @@ import json
 import shutil
 from pathlib import Path
 
-from .demo import INSTALL_HELP, STACK, DemoOutcome, format_table
-from .demo_project import PROGRAM_DIR, PROJECT_NAME, Print
+from .demo_project import (
+    INSTALL_HELP,
+    PROGRAM_DIR,
+    PROJECT_NAME,
+    STACK,
+    DemoOutcome,
+    Print,
+    format_table,
+)
 from .drift import DriftOptions, check_drift, render_table
 from .emulator import DEFAULT_AUTH_ID, DEFAULT_AUTH_TOKEN
 from .kit_state import Plan

@@ -11,12 +11,24 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigurationError
+from .table import render
 
 Print = Callable[[str], None]
+
+STACK = "dev"
+"""The demo's stack."""
+
+INSTALL_HELP = (
+    "Install it with `curl -fsSL https://get.pulumi.com | sh` (or see "
+    "https://www.pulumi.com/docs/install/), make sure `pulumi` is on PATH, then run "
+    "`plivo-media demo` again."
+)
+"""How to get the Pulumi CLI, for the demo's messages."""
 
 PROJECT_NAME = "plivo-media-demo"
 WORK_DIR = "plivo-media-demo"
@@ -129,3 +141,38 @@ def locate_project(
             "works there.")
         return folder
     raise _refuse(folder, name)
+
+
+@dataclass
+class DemoOutcome:
+    """What the demo did: the media URLs and ids, and the second run's changes.
+
+    Without the Pulumi CLI (``with_pulumi`` False) also: the working folder, the plan after
+    one file was edited there, and the drift status of each MediaFile.
+    """
+
+    urls: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)
+    first_changes: dict[str, int] = field(default_factory=dict)
+    second_changes: dict[str, int] = field(default_factory=dict)
+    with_pulumi: bool = True
+    work_dir: Path | None = None
+    edit_changes: dict[str, int] | None = None
+    drift: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def converged(self) -> bool:
+        """True when the second run changed nothing."""
+        return not self.second_changes
+
+    @property
+    def ok(self) -> bool:
+        """True when the second run changed nothing and, without Pulumi, the edit was
+        planned as exactly one replace."""
+        return self.converged and self.edit_changes in (None, {"replace": 1})
+
+
+def format_table(urls: Mapping[str, str], ids: Mapping[str, str]) -> str:
+    """Logical name, media id and URL, one row per media file, sorted by name."""
+    return render(["FILE", "MEDIA ID", "URL"],
+                  ((name, ids.get(name, ""), url) for name, url in sorted(urls.items())))

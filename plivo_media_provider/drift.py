@@ -95,7 +95,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -114,6 +114,7 @@ from .facts import (
 from .listing import find_media
 from .settings import Settings, resolve_settings
 from .stack_export import StateResource, media_resources, read_export
+from .table import render
 
 SCHEMA = "plivo-media-drift/1"
 LS_SCHEMA = "plivo-media-ls/1"
@@ -494,16 +495,6 @@ def check_drift(
 # -- rendering --------------------------------------------------------------------------------
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    rows = [list(map(str, row)) for row in rows]
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-    lines = [headers, *rows]
-    return "\n".join(
-        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip()
-        for line in lines
-    )
-
-
 def render_table(report: DriftReport) -> str:
     """A table for people: one row per resource, then one ``+status`` row per extra finding.
 
@@ -518,7 +509,7 @@ def render_table(report: DriftReport) -> str:
                      data["reason"]])
         for extra in entry.findings[1:]:
             rows.append(["", "", f"+{extra.status}", extra.command, extra.reason])
-    return _table(["NAME", "MEDIA_ID", "STATUS", "ACTION", "REASON"], rows)
+    return render(["NAME", "MEDIA_ID", "STATUS", "ACTION", "REASON"], rows)
 
 
 def media_listing(client: MediaClient) -> dict[str, Any]:
@@ -556,7 +547,7 @@ def render_listing(listing: Mapping[str, Any]) -> str:
             expiry += " (passed: sent)"
         rows.append([m["media_id"], m["file_name"], m["content_type"], str(m["size"]),
                      m["upload_time"], expiry])
-    table = _table(
+    table = render(
         ["MEDIA_ID", "NAME", "TYPE", "SIZE", "UPLOADED", "EXPIRES_AT (IF UNSENT)"], rows
     )
     return f"{table}\n{listing['count']} media."
