@@ -31,6 +31,7 @@ import pulumi
 from .errors import MediaAssetsError
 from .globs import compile_glob, glob_problem, is_hidden, names_hidden
 from .resources import MediaFileArgs
+from .schema import INPUTS
 from .walk import list_files
 
 
@@ -44,7 +45,8 @@ class DeclarationError(MediaAssetsError, pulumi.RunError):
 FileSpec = Union[str, "os.PathLike[str]", MediaFileArgs]
 """One entry of ``files=``: a path, or MediaFileArgs for its own file name, type and so on."""
 
-CONFIG_FIELDS = ("path", "file_name", "content_type", "adopt_media_id", "reupload_after")
+CONFIG_FIELDS = INPUTS
+"""The keys a file entry in stack config may set: a MediaFile's inputs, ``path`` first."""
 """Keys a file entry may have in the config form; only ``path`` is required."""
 
 _DEFAULT_INCLUDE = ("**",)
