@@ -7,6 +7,8 @@ import contextlib
 import os
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 import pulumi
 import pytest
 import requests
+from pytest_mock import MockerFixture
 
 from plivo_media_provider.client import MediaClient
 from plivo_media_provider.clock import CLOCK
@@ -50,6 +53,25 @@ def pin_clock() -> Iterator[PinClock]:
     a time or a function of none, until the test ends; a later call replaces the pin."""
     with contextlib.ExitStack() as stack:
         yield lambda at: stack.enter_context(CLOCK.pinned(at))
+
+
+@pytest.fixture
+def retry_sleeps(mocker: MockerFixture) -> list[float]:
+    """The waits urllib3's retries make in the test's own thread, recorded instead of slept.
+
+    urllib3 sleeps through the ``time`` module, which every thread shares, so other threads
+    (the in-process emulator's, a proxy's) are let through to a real sleep.
+    """
+    real_sleep, here, slept = time.sleep, threading.get_ident(), []
+
+    def sleep(seconds: float) -> None:
+        if threading.get_ident() == here:
+            slept.append(seconds)
+        else:
+            real_sleep(seconds)
+
+    mocker.patch("urllib3.util.retry.time.sleep", side_effect=sleep)
+    return slept
 
 
 @pytest.fixture(scope="session")
