@@ -1,34 +1,161 @@
 """The ``plivo-media`` command line.
 
 ``main(argv) -> int`` never raises for expected failures: it catches only the package's
-base error, prints ``Error: <message>`` to stderr and returns a distinct exit code.
+base error, prints ``Error: <message>`` to stderr and returns an :class:`~.exits.ExitCode`.
+Every option is checked by the parser: a bad value is one line on stderr naming the option,
+the value, the limit and what to do, and exit 64. ``drift --json`` prints its JSON document
+on stdout whatever happens, bad usage included (see :func:`.drift.failure_document`).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import NoReturn
 
 from ._version import __version__
 from .errors import PlivoMediaError
+from .exits import ExitCode
+from .settings import CLI_SOURCES, MAX_RETRIES, MAX_SECONDS
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_DRIFT = 2
-EXIT_USAGE = 64
-EXIT_INTERRUPTED = 130
+EXIT_OK = ExitCode.OK
+EXIT_ERROR = ExitCode.ERROR
+EXIT_DRIFT = ExitCode.DRIFT
+EXIT_USAGE = ExitCode.USAGE
+EXIT_INTERRUPTED = ExitCode.INTERRUPTED
 
 Handler = Callable[[argparse.Namespace], int]
 
 
+class UsageError(Exception):
+    """A bad command line; ``str()`` is the one line to print after ``Error:``."""
+
+    def __init__(self, message: str, prog: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.prog = prog
+
+    def __str__(self) -> str:
+        return f"{self.message.removeprefix('argument ')} (see {self.prog} --help)"
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse exits 2 on bad usage; 2 means drift here, so usage errors get 64."""
+    """argparse exits 2 on bad usage; 2 means drift here, so ``main`` turns this into 64."""
 
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"Error: {message}\n")
+        raise UsageError(message, self.prog)
+
+
+# -- option values ----------------------------------------------------------------------------
+
+
+def _checked(check: Callable[[str], object]) -> Callable[[str], object]:
+    """A ``type=`` for argparse from a check that raises ValueError with its own words."""
+
+    def parse(text: str) -> object:
+        try:
+            return check(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = check.__name__
+    return parse
+
+
+def _whole(text: str, limit: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number: {limit}") from None
+
+
+def _port(text: str) -> int:
+    from .emulator.startup import MAX_PORT, check_port
+
+    return check_port(_whole(text, f"use 1 to {MAX_PORT}, or 0 for any free port"))
+
+
+def _host(text: str) -> str:
+    from .emulator.startup import check_host
+
+    return check_host(text)
+
+
+def _data_dir(text: str) -> str:
+    from .emulator.startup import check_data_dir
+
+    return check_data_dir(text)
+
+
+def _ready_file(text: str) -> str:
+    from .emulator.startup import check_ready_file
+
+    return check_ready_file(text)
+
+
+def _rate_limit(text: str) -> tuple[int, float]:
+    from .emulator import parse_rate_limit
+
+    return parse_rate_limit(text)
+
+
+def _seconds(text: str) -> float:
+    limit = f"give seconds above 0 and at most {MAX_SECONDS:g}, like 30"
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number: {limit}") from None
+    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
+        raise ValueError(f"{text!r} is out of range: {limit}")
+    return value
+
+
+def _retries(text: str) -> int:
+    limit = f"give a whole number from 0 to {MAX_RETRIES}"
+    value = _whole(text, limit)
+    if not 0 <= value <= MAX_RETRIES:
+        raise ValueError(f"{value} is out of range: {limit}")
+    return value
+
+
+def _at_least(minimum: int) -> Callable[[str], object]:
+    def at_least(text: str) -> int:
+        limit = f"give a whole number of {minimum} or more"
+        value = _whole(text, limit)
+        if value < minimum:
+            raise ValueError(f"{value} is too small: {limit}")
+        return value
+
+    return _checked(at_least)
+
+
+def _warn_within(text: str) -> timedelta:
+    from .drift import parse_warn_within
+
+    return parse_warn_within(text)
+
+
+def _since(text: str) -> timedelta:
+    from .facts import parse_duration
+
+    try:
+        return parse_duration(text, what="window")
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a duration longer than zero; write it like '30m', '6h' or '2d'"
+        ) from None
+
+
+def _api_url(text: str) -> str:
+    from .settings import check_api_url
+
+    return check_api_url(text, CLI_SOURCES)
+
+
+# -- commands ---------------------------------------------------------------------------------
 
 
 def _add_emulator(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -37,82 +164,78 @@ def _add_emulator(commands: argparse._SubParsersAction[_Parser]) -> None:
     sub = commands.add_parser(
         "emulator",
         help="run the local Plivo Media API emulator",
-        description="Serve a local emulator of Plivo's Media API (upload, retrieve, list).",
+        description=(
+            "Serve a local emulator of Plivo's Media API (upload, retrieve, list). Once it "
+            "listens it prints 'Plivo Media emulator listening on URL' and, with "
+            "--ready-file, writes the URL to that file."
+        ),
     )
-    sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    sub.add_argument("--port", type=int, default=8099, help="port to bind (default 8099)")
+    sub.add_argument("--host", type=_checked(_host), default="127.0.0.1",
+                     help="address to bind (default 127.0.0.1)")
+    sub.add_argument("--port", type=_checked(_port), default=8099,
+                     help="port to bind, 1-65535, or 0 for any free port (default 8099)")
     sub.add_argument("--auth-id", default=DEFAULT_AUTH_ID, help="account auth id to accept")
     sub.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN, help="auth token to accept")
-    sub.add_argument("--data-dir", help="keep media in this folder across restarts")
-    sub.add_argument(
-        "--rate-limit", default="300/5", help="requests per seconds per account (default 300/5)"
-    )
-    sub.add_argument("--no-rate-limit", action="store_true", help="switch the rate limit off")
+    sub.add_argument("--data-dir", type=_checked(_data_dir), metavar="DIR",
+                     help="keep media in this folder across restarts (created if missing)")
+    limit = sub.add_mutually_exclusive_group()
+    limit.add_argument("--rate-limit", type=_checked(_rate_limit), default="300/5",
+                       metavar="N/SECONDS",
+                       help="requests per seconds per account (default 300/5)")
+    limit.add_argument("--no-rate-limit", action="store_true", help="switch the rate limit off")
     sub.add_argument("--latency", default="0ms", metavar="DURATION",
                      help="hold back every Plivo answer this long, like a WAN round trip "
                           "(e.g. 60ms; default 0ms)")
+    sub.add_argument("--ready-file", type=_checked(_ready_file), metavar="PATH",
+                     help="once listening, write the URL to this file (atomically); it is "
+                          "removed when the emulator stops")
     sub.add_argument("--verbose", action="store_true", help="log each request (never its auth)")
     sub.set_defaults(handler=_run_emulator)
 
 
 def _run_emulator(args: argparse.Namespace) -> int:
-    from .emulator import parse_latency, parse_rate_limit, serve
+    from .emulator import StartupError, parse_latency, serve
 
     try:
-        rate_limit = None if args.no_rate_limit else parse_rate_limit(args.rate_limit)
         latency = parse_latency(args.latency)
     except ValueError as exc:
         print(f"Error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    serve(
-        host=args.host,
-        port=args.port,
-        auth_id=args.auth_id,
-        auth_token=args.auth_token,
-        data_dir=args.data_dir,
-        rate_limit=rate_limit,
-        verbose=args.verbose,
-        latency=latency,
-    )
-    return EXIT_OK
+        return ExitCode.USAGE
+    try:
+        serve(
+            host=args.host,
+            port=args.port,
+            auth_id=args.auth_id,
+            auth_token=args.auth_token,
+            data_dir=args.data_dir,
+            rate_limit=None if args.no_rate_limit else args.rate_limit,
+            verbose=args.verbose,
+            latency=latency,
+            ready_file=args.ready_file,
+        )
+    except StartupError as exc:
+        print(f"Error: {exc.for_flags()}", file=sys.stderr)
+        return ExitCode.ERROR
+    return ExitCode.OK
 
 
 _CREDENTIALS_NOTE = (
     "Credentials come from PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN, and the API URL from --api-url "
-    "or PLIVO_API_URL: Pulumi stack config (plivo:authId ...) is not readable outside a Pulumi "
-    "run, so in CI set these environment variables from your secrets."
+    "or PLIVO_API_URL: Pulumi stack config is not readable outside a Pulumi run, so in CI set "
+    "these environment variables from your secrets."
 )
 
 
-def _warn_within(text: str) -> object:
-    from .drift import parse_warn_within
-
-    try:
-        return parse_warn_within(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _at_least(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{text!r} must be a whole number >= {minimum}")
-        return value
-
-    return parse
-
-
 def _add_client_options(sub: _Parser) -> None:
-    sub.add_argument("--api-url", help="Plivo API URL (default: PLIVO_API_URL, then Plivo's)")
-    sub.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                     help="read timeout per request (default: PLIVO_READ_TIMEOUT, then 60)")
-    sub.add_argument("--retries", type=_at_least(0), default=None,
-                     help="retries per request on 429, 5xx and broken connections "
-                          "(default: PLIVO_RETRIES, then 4)")
+    sub.add_argument("--api-url", type=_checked(_api_url), metavar="URL",
+                     help="Plivo's API root, like https://api.plivo.com, without /v1 "
+                          "(default: PLIVO_API_URL, then Plivo's)")
+    sub.add_argument("--timeout", type=_checked(_seconds), default=None, metavar="SECONDS",
+                     help=f"read timeout per request, above 0 and at most {MAX_SECONDS:g} "
+                          "(default: PLIVO_READ_TIMEOUT, then 60)")
+    sub.add_argument("--retries", type=_checked(_retries), default=None, metavar="N",
+                     help=f"retries per request on 429, 5xx and broken connections, 0 to "
+                          f"{MAX_RETRIES} (default: PLIVO_RETRIES, then 4)")
     sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -123,7 +246,8 @@ def _add_drift(commands: argparse._SubParsersAction[_Parser]) -> None:
         description=(
             "Check every MediaFile in a Pulumi stack export against Plivo and the local files. "
             "Exit 0: in sync (expiry warnings allowed); 2: drift found; 1: error (an error wins "
-            "over drift). --json prints the plivo-media-drift/1 document."
+            "over drift); 64: bad usage. --json prints the plivo-media-drift/1 document, on "
+            "failure too."
         ),
         epilog=_CREDENTIALS_NOTE,
     )
@@ -136,12 +260,13 @@ def _add_drift(commands: argparse._SubParsersAction[_Parser]) -> None:
                      help="the Pulumi project directory: relative paths in state are resolved "
                           "against it, and --stack runs pulumi there (default: the current "
                           "directory)")
-    sub.add_argument("--warn-within", type=_warn_within, default="1h", metavar="DURATION",
+    sub.add_argument("--warn-within", type=_checked(_warn_within), default=timedelta(hours=1),
+                     metavar="DURATION",
                      help="warn about unsent media expiring this soon (default 1h; 0 = off)")
     sub.add_argument("--verify-content", action="store_true",
                      help="also download each media and compare its sha256 with state")
     sub.add_argument("--parallel", type=_at_least(1), default=8, metavar="N",
-                     help="requests in flight at once (default 8)")
+                     help="requests in flight at once, 1 or more (default 8)")
     _add_client_options(sub)
     sub.set_defaults(handler=_run_drift)
 
@@ -165,24 +290,33 @@ def _add_ls(commands: argparse._SubParsersAction[_Parser]) -> None:
         "ls",
         help="list the account's media, with ids to adopt",
         description=(
-            "List every media of the account, newest first: id, name, type, size, upload time, "
-            "and when Plivo deletes it if it was never sent (upload + 6 h; the API cannot tell "
+            "List the account's media, newest first: id, name, type, size, upload time, and "
+            "when Plivo deletes it if it was never sent (upload + 6 h; the API cannot tell "
             "sent from unsent). --json prints the plivo-media-ls/1 document."
         ),
         epilog=_CREDENTIALS_NOTE,
     )
+    sub.add_argument("--name", metavar="GLOB",
+                     help="only media whose file name matches this shell glob "
+                          "(case-sensitive), e.g. '*.png'")
+    sub.add_argument("--since", type=_checked(_since), metavar="DURATION",
+                     help="only media uploaded within this long, e.g. 30m, 6h, 2d")
+    sub.add_argument("--limit", type=_at_least(1), metavar="N",
+                     help="list at most N media, 1 or more (the newest that match)")
     _add_client_options(sub)
     sub.set_defaults(handler=_run_ls)
 
 
 def _run_ls(args: argparse.Namespace) -> int:
-    from .drift import run_ls
+    from .ls import ListFilter, run_ls
     from .settings import resolve_settings
 
     settings = resolve_settings(
-        api_url=args.api_url, read_timeout=args.timeout, retries=args.retries
+        api_url=args.api_url, read_timeout=args.timeout, retries=args.retries,
+        sources=CLI_SOURCES,
     )
-    return run_ls(settings=settings, as_json=args.json, stdout=sys.stdout)
+    filters = ListFilter(name=args.name, since=args.since, limit=args.limit)
+    return run_ls(settings=settings, as_json=args.json, stdout=sys.stdout, filters=filters)
 
 
 def _add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -200,12 +334,13 @@ def _add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
             "deployment."
         ),
     )
-    sub.add_argument("--project-dir",
+    sub.add_argument("--project-dir", metavar="DIR",
                      help="the repository checkout, or an empty folder to copy the demo "
                           "project into (default: the checkout, else ./plivo-media-demo/)")
-    sub.add_argument("--port", type=int, default=8099,
-                     help="emulator port (default 8099; a free one if taken; without "
-                          "Pulumi the test kit always takes a free one)")
+    sub.add_argument("--port", type=_checked(_port), default=8099,
+                     help="emulator port, 1-65535 or 0 for any free one (default 8099; a "
+                          "free one if taken; without Pulumi the test kit always takes a "
+                          "free one)")
     sub.add_argument("--no-pulumi", action="store_true",
                      help="don't look for or install the Pulumi CLI; run through the test kit")
     sub.set_defaults(handler=_run_demo)
@@ -218,7 +353,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     project_dir = Path(args.project_dir) if args.project_dir else None
     outcome = run_demo(project_dir=project_dir, port=args.port, use_pulumi=not args.no_pulumi)
-    return EXIT_OK if outcome.ok else EXIT_ERROR
+    return ExitCode.OK if outcome.ok else ExitCode.ERROR
 
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = [
@@ -230,6 +365,7 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = [
 
 
 def build_parser() -> _Parser:
+    """The whole command line; bad usage raises :class:`UsageError` instead of exiting."""
     parser = _Parser(
         prog="plivo-media",
         description="Manage Plivo MMS media: emulator, drift checks, listing, demo.",
@@ -241,18 +377,47 @@ def build_parser() -> _Parser:
     return parser
 
 
+def _drift_json(argv: Sequence[str]) -> bool:
+    """True when ``argv`` asks for ``drift --json``, judged without a successful parse."""
+    words = list(argv)
+    command = next((w for w in words if not w.startswith("-")), None)
+    return command == "drift" and "--json" in words[words.index("drift"):]
+
+
+def _print_drift_failure(message: str, code: ExitCode) -> None:
+    import json
+
+    from .drift import failure_document
+
+    print(json.dumps(failure_document(message, code), indent=2), flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return its exit code instead of raising for expected failures."""
-    args = build_parser().parse_args(argv)
+    """Run one command; return its exit code instead of raising for expected failures.
+
+    ``--help`` and ``--version`` print and return 0.
+    """
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(words)
+    except UsageError as usage:
+        print(f"Error: {usage}", file=sys.stderr)
+        if _drift_json(words):
+            _print_drift_failure(str(usage), ExitCode.USAGE)
+        return ExitCode.USAGE
+    except SystemExit as done:  # --help and --version
+        return int(done.code or 0) if not isinstance(done.code, str) else ExitCode.ERROR
     handler: Handler = args.handler
     try:
         return handler(args)
     except PlivoMediaError as err:
         print(f"Error: {err}", file=sys.stderr)
-        return EXIT_ERROR
+        return ExitCode.ERROR
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        if _drift_json(words):
+            _print_drift_failure("interrupted", ExitCode.INTERRUPTED)
+        return ExitCode.INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ import urllib3
 from urllib3.exceptions import NewConnectionError
 
 from ._version import __version__
-from .answers import Answer, raise_for_status, summary
+from .answers import Answer, json_problem, raise_for_status, summary
 from .errors import (
     TransportError,
     UnexpectedResponse,
@@ -51,8 +51,10 @@ from .settings import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
     DEFAULT_REQUEST_DEADLINE,
+    PULUMI_SOURCES,
     RetryPolicy,
     Settings,
+    Sources,
 )
 from .wire import RETRY_AFTER_MAX, MultipartBody, PlivoRetry
 
@@ -95,8 +97,11 @@ class MediaClient:
         backoff_factor: float = RetryPolicy.backoff_factor,
         backoff_max: float = RetryPolicy.backoff_max,
         session_factory: Callable[[], requests.Session] = requests.Session,
+        sources: Sources = PULUMI_SOURCES,
     ) -> None:
         self.auth_id = auth_id
+        self.sources = sources
+        """The settings the caller reads, for messages: see :class:`.settings.Sources`."""
         self._session_factory = session_factory
         self._auth = (auth_id, auth_token)
         self.api_url = api_url.rstrip("/")
@@ -138,6 +143,7 @@ class MediaClient:
             read_timeout=settings.read_timeout, request_deadline=settings.request_deadline,
             retries=settings.retry.retries, backoff_factor=settings.retry.backoff_factor,
             backoff_max=settings.retry.backoff_max, session_factory=session_factory,
+            sources=settings.sources,
         )
 
     def __repr__(self) -> str:
@@ -288,8 +294,8 @@ class MediaClient:
             if page.objects and not fresh:
                 raise UnexpectedResponse(
                     f"Plivo's media list repeated itself at offset {offset}: it ignores "
-                    "offset, so it cannot be read to the end; check plivo:apiUrl / "
-                    "PLIVO_API_URL.",
+                    f"offset, so it cannot be read to the end; check "
+                    f"{self.sources.name('api_url')}.",
                     status=200,
                 )
             for media in fresh:
@@ -303,11 +309,11 @@ class MediaClient:
         """Return the bytes served at ``media.media_url`` (a public URL: no credentials sent)."""
         operation = f"download media {media.media_id}"
         deadline = time.monotonic() + self.request_deadline
-        with _translated(operation, upload=False, url=media.media_url):
+        with _translated(operation, upload=False, url=media.media_url, sources=self.sources):
             response = self._send("GET", media.media_url, deadline)
             body = _read_body(response, operation, deadline)
         if response.status_code != 200:
-            raise_for_status(_answer(response), body, operation)
+            raise_for_status(_answer(response), body, operation, sources=self.sources)
         return body
 
     # -- transport --------------------------------------------------------------------------
@@ -333,17 +339,20 @@ class MediaClient:
     ) -> dict[str, Any]:
         upload = method == "POST"
         deadline = time.monotonic() + self.request_deadline
-        with _translated(operation, upload=upload, url=url, file_names=file_names):
+        with _translated(operation, upload=upload, url=url, file_names=file_names,
+                         sources=self.sources):
             response = self._send(method, url, deadline, auth=self._auth, **kwargs)
             content = _read_body(response, operation, deadline)
         if not 200 <= response.status_code < 300:
-            raise_for_status(_answer(response), content, operation)
+            collection = method == "GET" and url == self._media_path()  # the list
+            raise_for_status(_answer(response), content, operation, sources=self.sources,
+                             base_url=self.api_url if collection else None)
         try:
             body = json.loads(content)
         except ValueError:
             raise UnexpectedResponse(
                 f"Plivo answered {operation} with HTTP {response.status_code} but the body is "
-                f"not JSON: {summary(_answer(response), content)}.",
+                f"{json_problem(content)}: {summary(_answer(response), content)}.",
                 status=response.status_code,
             ) from None
         if not isinstance(body, dict):
@@ -430,24 +439,25 @@ def _scrubbed(exc: BaseException) -> BaseException:
 
 @contextmanager
 def _translated(
-    operation: str, *, upload: bool, url: str, file_names: tuple[str, ...] = ()
+    operation: str, *, upload: bool, url: str, file_names: tuple[str, ...] = (),
+    sources: Sources = PULUMI_SOURCES,
 ) -> Iterator[None]:
     """Translate requests' exceptions into the package's; the one place that does so."""
+    url_setting = sources.name("api_url")
     host = re.sub(r"^(https?://[^/]+).*$", r"\1", url)
     names = ", ".join(repr(n) for n in file_names)
     try:
         yield
     except _AnswerTooLarge as exc:
         message = (f"Plivo's answer to {operation} at {host} is over {MAX_ANSWER_BYTES:,} bytes "
-                   f"({exc.args[0]:,} read); it was refused unread. Check plivo:apiUrl / "
-                   "PLIVO_API_URL.")
+                   f"({exc.args[0]:,} read); it was refused unread. Check {url_setting}.")
         if upload:
             raise UploadOutcomeUnknown(f"{message} The upload of {names} may be stored.",
                                        file_names=file_names) from None
         raise TransportError(message) from None
     except _DeadlinePassed:
         message = (f"{operation[:1].upper()}{operation[1:]} at {host} was still arriving at "
-                   "its deadline (plivo:requestDeadline / PLIVO_REQUEST_DEADLINE)")
+                   f"its deadline ({sources.name('request_deadline')})")
         if upload:
             raise UploadOutcomeUnknown(f"{message}; the upload of {names} may be stored.",
                                        file_names=file_names, timed_out=True) from None
@@ -457,7 +467,7 @@ def _translated(
         if _caused_by_connect_failure(exc):
             raise TransportError(
                 f"Could not connect to {host} for {operation}; nothing was sent. Check the API "
-                "URL (plivo:apiUrl / PLIVO_API_URL) and the network, then run again."
+                f"URL ({url_setting}) and the network, then run again."
             ) from exc
         timed_out = isinstance(exc, (requests.exceptions.Timeout,
                                      urllib3.exceptions.TimeoutError))

@@ -1,4 +1,4 @@
-"""Drift detection for ``MediaFile`` resources, and the account media listing.
+"""Drift detection for ``MediaFile`` resources.
 
 ``pulumi preview --refresh --expect-no-changes`` says *that* a stack drifted. This module
 says *what* drifted, *why*, and *what to do*, from a ``pulumi stack export`` (deployment
@@ -84,9 +84,7 @@ prints this document with ``--json``: ``resources`` is empty, ``summary.exit_cod
 ``action`` is one of ``none``, ``up``, ``refresh_then_up``, ``replace`` (``pulumi up
 --replace URN``), ``restore_file`` and ``rerun``; ``command`` is the suggestion for people.
 
-The listing (``plivo-media ls --json``) has the schema ``plivo-media-ls/1``:
-``{"schema", "generated_at", "api_url", "count", "media": [{"media_id", "file_name",
-"content_type", "size", "upload_time", "expires_at_if_unsent", "media_url"}]}``, newest first.
+The account listing, ``plivo-media ls``, lives in :mod:`.ls`.
 """
 
 from __future__ import annotations
@@ -95,15 +93,17 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any, Generic, TextIO, TypeVar
 
-from .client import Media, MediaClient, format_time, parse_upload_time
+from .client import Media, MediaClient, format_time
 from .clock import CLOCK
 from .errors import AuthenticationError, PlivoMediaError
+from .exits import ExitCode
 from .facts import (
     UNSENT_RETENTION,
     UNSENT_RETENTION_WORDS,
@@ -112,36 +112,56 @@ from .facts import (
     sha256_stream,
 )
 from .listing import find_media
-from .settings import Settings, resolve_settings
+from .settings import CLI_SOURCES, resolve_settings
 from .stack_export import StateResource, media_resources, read_export
 from .table import render
 
 SCHEMA = "plivo-media-drift/1"
-LS_SCHEMA = "plivo-media-ls/1"
 DEFAULT_WARN_WITHIN = timedelta(hours=1)
 DEFAULT_PARALLEL = 8
 PROGRESS_THRESHOLD = 50
 """Above this many resources, progress is shown on stderr when it is a terminal."""
 
-IN_SYNC = "in_sync"
-EXPIRING = "expiring"
-LOCAL_CHANGED = "local_changed"
-LOCAL_MISSING = "local_missing"
-CHANGED_REMOTE = "changed_remote"
-MISSING_REMOTE = "missing_remote"
-ERROR = "error"
 
-PRECEDENCE: tuple[str, ...] = (
-    ERROR, MISSING_REMOTE, CHANGED_REMOTE, LOCAL_MISSING, LOCAL_CHANGED, EXPIRING, IN_SYNC,
-)
-"""Statuses from the one that wins to the one that loses; also the order of ``counts``."""
+class Status(str, Enum):
+    """A resource's verdict. The values are the ``--json`` contract: they never change."""
+
+    # A str mixin rather than StrEnum, which needs Python 3.11; __str__ gives the value.
+    ERROR = "error"
+    MISSING_REMOTE = "missing_remote"
+    CHANGED_REMOTE = "changed_remote"
+    LOCAL_MISSING = "local_missing"
+    LOCAL_CHANGED = "local_changed"
+    EXPIRING = "expiring"
+    IN_SYNC = "in_sync"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def is_drift(self) -> bool:
+        """True for the statuses that make ``drift`` exit 2."""
+        return self in DRIFT_STATUSES
+
+
+IN_SYNC = Status.IN_SYNC
+EXPIRING = Status.EXPIRING
+LOCAL_CHANGED = Status.LOCAL_CHANGED
+LOCAL_MISSING = Status.LOCAL_MISSING
+CHANGED_REMOTE = Status.CHANGED_REMOTE
+MISSING_REMOTE = Status.MISSING_REMOTE
+ERROR = Status.ERROR
+
+PRECEDENCE: tuple[Status, ...] = tuple(Status)
+"""Statuses from the one that wins to the one that loses (the enum's order); ``counts``
+lists them the other way round."""
 
 DRIFT_STATUSES = frozenset({MISSING_REMOTE, CHANGED_REMOTE, LOCAL_MISSING, LOCAL_CHANGED})
 ACTIONS = ("none", "up", "refresh_then_up", "replace", "restore_file", "rerun")
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_DRIFT = 2
+EXIT_OK = ExitCode.OK
+EXIT_ERROR = ExitCode.ERROR
+EXIT_DRIFT = ExitCode.DRIFT
 
 _HASH_CHUNK = 256 * 1024
 
@@ -153,13 +173,13 @@ _HASH_CHUNK = 256 * 1024
 class Finding:
     """One thing wrong (or worth knowing) about a resource."""
 
-    status: str
+    status: Status
     reason: str
     action: str
     command: str
 
     def to_json(self) -> dict[str, str]:
-        return {"status": self.status, "reason": self.reason, "action": self.action,
+        return {"status": self.status.value, "reason": self.reason, "action": self.action,
                 "command": self.command}
 
 
@@ -177,7 +197,7 @@ class ResourceReport:
         return self.findings[0] if self.findings else None
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         return self.primary.status if self.primary else IN_SYNC
 
     def to_json(self) -> dict[str, Any]:
@@ -188,7 +208,7 @@ class ResourceReport:
             "media_id": self.resource.media_id,
             "path": self.resource.path,
             "expires_at": format_time(self.expires_at) if self.expires_at else None,
-            "status": self.status,
+            "status": self.status.value,
             "reason": primary.reason if primary else self.note or "matches state and the file",
             "action": primary.action if primary else "none",
             "command": primary.command if primary else "none",
@@ -218,7 +238,9 @@ class DriftReport:
     generated_at: datetime
     elapsed: float = 0.0
     error: str | None = None
-    counts: dict[str, int] = field(default_factory=dict)
+    failed_with: ExitCode = ExitCode.ERROR
+    """The exit code of a run that failed (``error`` set): 1, 64 for usage, 130."""
+    counts: dict[Status, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.counts = {status: 0 for status in reversed(PRECEDENCE)}
@@ -230,8 +252,10 @@ class DriftReport:
         return any(self.counts[s] for s in DRIFT_STATUSES)
 
     @property
-    def exit_code(self) -> int:
-        if self.error is not None or self.counts[ERROR]:
+    def exit_code(self) -> ExitCode:
+        if self.error is not None:
+            return self.failed_with
+        if self.counts[ERROR]:
             return EXIT_ERROR
         return EXIT_DRIFT if self.drift else EXIT_OK
 
@@ -252,7 +276,7 @@ class DriftReport:
                 "total": len(self.resources),
                 "exit_code": self.exit_code,
                 "drift": self.drift,
-                "counts": dict(self.counts),
+                "counts": {status.value: n for status, n in self.counts.items()},
             },
             "resources": [r.to_json() for r in self.resources],
             "error": self.error,
@@ -260,7 +284,7 @@ class DriftReport:
 
     def summary_line(self) -> str:
         parts = ", ".join(f"{n} {s}" for s, n in self.counts.items() if n)
-        verdict = {EXIT_OK: "in sync", EXIT_DRIFT: "DRIFT", EXIT_ERROR: "ERRORS"}[self.exit_code]
+        verdict = {EXIT_OK: "in sync", EXIT_DRIFT: "DRIFT"}.get(self.exit_code, "ERRORS")
         noun = "resource" if len(self.resources) == 1 else "resources"
         return (
             f"plivo-media drift: {verdict}: {len(self.resources)} MediaFile {noun} checked in "
@@ -353,7 +377,7 @@ class _Checker:
     def check(self, resource: StateResource) -> ResourceReport:
         findings: list[Finding] = []
 
-        def add(status: str, reason: str, action: str, command: str | None = None) -> None:
+        def add(status: Status, reason: str, action: str, command: str | None = None) -> None:
             findings.append(Finding(status, reason, action, command or self.cmd(action, resource)))
 
         for problem in resource.problems:
@@ -512,47 +536,6 @@ def render_table(report: DriftReport) -> str:
     return render(["NAME", "MEDIA_ID", "STATUS", "ACTION", "REASON"], rows)
 
 
-def media_listing(client: MediaClient) -> dict[str, Any]:
-    """The account's media, newest first, as the ``plivo-media-ls/1`` document."""
-    media = [
-        {
-            "media_id": m.media_id,
-            "file_name": m.file_name,
-            "content_type": m.content_type,
-            "size": m.size,
-            "upload_time": format_time(m.upload_time),
-            "expires_at_if_unsent": format_time(m.upload_time + UNSENT_RETENTION),
-            "media_url": m.media_url,
-        }
-        for m in client.iter_media()
-    ]
-    return {
-        "schema": LS_SCHEMA,
-        "generated_at": format_time(CLOCK.now()),
-        "api_url": client.api_url,
-        "count": len(media),
-        "media": media,
-    }
-
-
-def render_listing(listing: Mapping[str, Any]) -> str:
-    """The listing as a table; an expiry already past means the media was sent (kept a year)."""
-    if not listing["media"]:
-        return "No media in this account."
-    now = parse_upload_time(listing["generated_at"])
-    rows = []
-    for m in listing["media"]:
-        expiry = m["expires_at_if_unsent"]
-        if parse_upload_time(expiry) <= now:
-            expiry += " (passed: sent)"
-        rows.append([m["media_id"], m["file_name"], m["content_type"], str(m["size"]),
-                     m["upload_time"], expiry])
-    table = render(
-        ["MEDIA_ID", "NAME", "TYPE", "SIZE", "UPLOADED", "EXPIRES_AT (IF UNSENT)"], rows
-    )
-    return f"{table}\n{listing['count']} media."
-
-
 # -- commands ---------------------------------------------------------------------------------
 
 
@@ -567,6 +550,36 @@ def parse_warn_within(text: str) -> timedelta:
             f"--warn-within {text!r} is not a duration; write it like '1h', '30m' or '1h30m', "
             "or 0 to turn the expiry warning off."
         ) from None
+
+
+def failure_document(
+    message: str,
+    exit_code: ExitCode,
+    *,
+    options: DriftOptions | None = None,
+    source: str | None = None,
+    api_url: str | None = None,
+) -> dict[str, Any]:
+    """The ``plivo-media-drift/1`` document of a run that ended before any verdict.
+
+    ``resources`` is empty, ``error`` is ``message`` and ``summary.exit_code`` is
+    ``exit_code``. What the run never learnt is null: ``options``, ``source`` and ``stack``
+    after a usage error (the command line could not be read), ``api_url`` before settings.
+    """
+    failed = DriftReport(
+        resources=[], options=options or DriftOptions(), source=source or "",
+        api_url=api_url, generated_at=CLOCK.now(), error=message, failed_with=exit_code,
+    ).to_json()
+    if options is None:
+        failed.update(options=None, stack=None)
+    if source is None:
+        failed["source"] = None
+    return failed
+
+
+def wants_progress(total: int, stream: TextIO) -> bool:
+    """Progress is shown for more than PROGRESS_THRESHOLD resources, on a terminal only."""
+    return total > PROGRESS_THRESHOLD and stream.isatty()
 
 
 def _progress_printer(stream: TextIO) -> Callable[[int, int], None]:
@@ -605,13 +618,14 @@ def run_drift(
     else:
         source = "stdin" if state == "-" else f"file {state}"
     try:
-        settings = resolve_settings(api_url=api_url, read_timeout=read_timeout, retries=retries)
+        settings = resolve_settings(api_url=api_url, read_timeout=read_timeout, retries=retries,
+                                    sources=CLI_SOURCES)
         api_url = settings.api_url
         export, source = read_export(
             state=state, stack=options.stack, cwd=options.root, stdin_text=stdin.read
         )
         resources = media_resources(export)
-        show = len(resources) > PROGRESS_THRESHOLD and stderr.isatty()
+        show = wants_progress(len(resources), stderr)
         with MediaClient.from_settings(settings) as client:
             report = check_drift(
                 resources, client, options, source=source,
@@ -619,11 +633,10 @@ def run_drift(
             )
     except PlivoMediaError as err:
         if as_json:
-            failed = DriftReport(
-                resources=[], options=options, source=source, api_url=api_url,
-                generated_at=CLOCK.now(), error=str(err),
+            failed = failure_document(
+                str(err), ExitCode.ERROR, options=options, source=source, api_url=api_url
             )
-            stdout.write(json.dumps(failed.to_json(), indent=2) + "\n")
+            stdout.write(json.dumps(failed, indent=2) + "\n")
         raise
     if as_json:
         stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
@@ -633,15 +646,6 @@ def run_drift(
     return report.exit_code
 
 
-def run_ls(*, settings: Settings, as_json: bool, stdout: TextIO) -> int:
-    """The ``plivo-media ls`` command: list every media of the account, newest first."""
-    with MediaClient.from_settings(settings) as client:
-        listing = media_listing(client)
-    text = json.dumps(listing, indent=2) if as_json else render_listing(listing)
-    stdout.write(text + "\n")
-    return EXIT_OK
-
-
 __all__ = [
     "PRECEDENCE",
     "SCHEMA",
@@ -649,11 +653,10 @@ __all__ = [
     "DriftReport",
     "Finding",
     "ResourceReport",
+    "Status",
     "check_drift",
-    "media_listing",
+    "failure_document",
     "parse_warn_within",
-    "render_listing",
     "render_table",
     "run_drift",
-    "run_ls",
 ]

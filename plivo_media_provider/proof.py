@@ -22,9 +22,7 @@ import weakref
 
 from .client import Media, MediaClient
 from .errors import AuthenticationError, GoneUnproven, MediaNotFound, PlivoMediaError
-from .settings import CONFIG_KEYS, DEFAULT_API_URL, ENV_KEYS
-
-URL_SETTING = f"{CONFIG_KEYS['api_url']} / {ENV_KEYS['api_url']}"
+from .settings import DEFAULT_API_URL
 
 
 class GoneProof:
@@ -72,7 +70,8 @@ class GoneProof:
                 raise GoneUnproven(
                     f"Media {media_id} answered 404, but {self.client.api_url} does not answer "
                     f"like Plivo's Media API (listing media failed: {err}), so the 404 does not "
-                    f"prove it gone and the resource is kept; check {URL_SETTING}: it should be "
+                    f"prove it gone and the resource is kept; check "
+                    f"{self.client.sources.name('api_url')}: it should be "
                     f"{DEFAULT_API_URL}, without /v1.",
                     status=404,
                 ) from err
@@ -89,7 +88,8 @@ class GoneProof:
         raise GoneUnproven(
             f"Retrieving media {media_id} from {self.client.api_url} answered HTTP 404 with a "
             f"body that is not Plivo's JSON ({err.error!r}), so it does not prove the media "
-            f"gone and the resource is kept; check {URL_SETTING}: it should reach Plivo's API "
+            f"gone and the resource is kept; check {self.client.sources.name('api_url')}: it "
+            f"should reach Plivo's API "
             f"({DEFAULT_API_URL}), not a proxy's or another site's page.",
             status=404, api_id=err.api_id, error=err.error,
         ) from err

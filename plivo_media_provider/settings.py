@@ -21,6 +21,12 @@ forever. An upload that times out is not sent again blindly (see
 ``reconcile.upload_once``), so a short timeout costs a search of the newest media, never a
 duplicate.
 
+Messages name only the settings the running command reads (:class:`Sources`): the provider,
+inside a Pulumi run, reads stack config and the environment; ``plivo-media ls`` and
+``drift`` (:data:`CLI_SOURCES`) read flags and the environment, so they never suggest
+``pulumi config set``. A ``Settings`` carries its sources to the client, whose messages
+name them too.
+
 The token is held only by :class:`Settings`, whose repr masks it; it is never written to
 state, logs or error messages.
 """
@@ -30,9 +36,10 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
 
@@ -59,6 +66,44 @@ ENV_KEYS = {
     "retries": "PLIVO_RETRIES",
     "backoff_factor": "PLIVO_BACKOFF_FACTOR",
 }
+
+MAX_RETRIES = 10
+"""The most retries per request a setting may ask for."""
+MAX_SECONDS = 3600.0
+"""The longest read timeout or request deadline a setting may ask for."""
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where the running command reads its settings, so that messages name only those.
+
+    ``flags`` maps a field to the command-line option that sets it, e.g.
+    ``(("api_url", "--api-url"),)``; ``pulumi_config`` says whether stack config is read.
+    """
+
+    pulumi_config: bool = True
+    flags: tuple[tuple[str, str], ...] = ()
+
+    def name(self, *fields: str) -> str:
+        """How to set ``fields``: ``"plivo:authId and plivo:authToken, or PLIVO_AUTH_ID and
+        PLIVO_AUTH_TOKEN"``, with the command's flags first when it has them."""
+        flags = dict(self.flags)
+        ways: list[Sequence[str]] = []
+        if all(f in flags for f in fields):
+            ways.append([flags[f] for f in fields])
+        if self.pulumi_config:
+            ways.append([CONFIG_KEYS[f] for f in fields])
+        ways.append([ENV_KEYS[f] for f in fields])
+        return (", or " if len(fields) > 1 else " or ").join(" and ".join(w) for w in ways)
+
+
+PULUMI_SOURCES = Sources()
+"""The provider's: Pulumi stack config, then the environment."""
+CLI_SOURCES = Sources(
+    pulumi_config=False,
+    flags=(("api_url", "--api-url"), ("read_timeout", "--timeout"), ("retries", "--retries")),
+)
+"""``plivo-media ls`` and ``drift``: their flags, then the environment; no stack config."""
 
 _AUTH_ID = re.compile(r"^(MA|SA)[A-Z0-9]{18}$")
 
@@ -88,6 +133,7 @@ class Settings:
     read_timeout: float = DEFAULT_READ_TIMEOUT
     request_deadline: float = DEFAULT_REQUEST_DEADLINE
     retry: RetryPolicy = RetryPolicy()
+    sources: Sources = field(default=PULUMI_SOURCES, compare=False)
 
     def __repr__(self) -> str:
         return (
@@ -115,11 +161,13 @@ def resolve_settings(
     backoff_factor: float | None = None,
     config: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    sources: Sources = PULUMI_SOURCES,
 ) -> Settings:
     """Resolve settings by the module's precedence; raise ConfigurationError if incomplete.
 
     ``config`` holds Pulumi stack config keyed ``"plivo:authId"`` and so on; ``environ``
     defaults to ``os.environ``, read at call time so a rotated credential is picked up.
+    ``sources`` says which of those the caller reads, for the messages.
     """
     config = config or {}
     env = os.environ if environ is None else environ
@@ -137,6 +185,7 @@ def resolve_settings(
         how = " and ".join(
             f"{CONFIG_KEYS[name]} (pulumi config set{' --secret' if name == 'auth_token' else ''}"
             f" {CONFIG_KEYS[name]} ...) or the environment variable {ENV_KEYS[name]}"
+            if sources.pulumi_config else f"the environment variable {ENV_KEYS[name]}"
             for name in missing
         )
         raise ConfigurationError(f"Plivo credentials are missing: set {how}.")
@@ -145,7 +194,7 @@ def resolve_settings(
         raise ConfigurationError(
             f"Plivo auth id {resolved_id!r} is malformed: it must be 20 characters, letters and "
             "digits, starting with MA or SA. Copy it from the Plivo console and set "
-            f"{CONFIG_KEYS['auth_id']} or {ENV_KEYS['auth_id']}."
+            f"{sources.name('auth_id')}."
         )
     token = str(resolved["auth_token"])
     try:
@@ -156,27 +205,50 @@ def resolve_settings(
             f"Plivo auth token holds a character outside Latin-1 (at position "
             f"{next(i for i, ch in enumerate(token) if ord(ch) > 255) + 1} of {len(token)}), "
             "so it cannot be sent; copy it again from the Plivo console and set "
-            f"{CONFIG_KEYS['auth_token']} or {ENV_KEYS['auth_token']}."
+            f"{sources.name('auth_token')}."
         ) from None
-    url = (resolved["api_url"] or DEFAULT_API_URL).rstrip("/")
-    if not url.startswith(("http://", "https://")):
-        raise ConfigurationError(
-            f"Plivo API URL {url!r} must start with http:// or https://; set "
-            f"{CONFIG_KEYS['api_url']} or {ENV_KEYS['api_url']}."
-        )
+    url = check_api_url(resolved["api_url"] or DEFAULT_API_URL, sources)
     return Settings(
         auth_id=resolved_id,
         auth_token=token,
         api_url=url,
-        read_timeout=_seconds(resolved["read_timeout"], "read_timeout", DEFAULT_READ_TIMEOUT),
-        request_deadline=_seconds(
-            resolved["request_deadline"], "request_deadline", DEFAULT_REQUEST_DEADLINE
+        read_timeout=_seconds(
+            resolved["read_timeout"], "read_timeout", DEFAULT_READ_TIMEOUT, sources
         ),
-        retry=_retry_policy(resolved["retries"], resolved["backoff_factor"]),
+        request_deadline=_seconds(
+            resolved["request_deadline"], "request_deadline", DEFAULT_REQUEST_DEADLINE, sources
+        ),
+        retry=_retry_policy(resolved["retries"], resolved["backoff_factor"], sources),
+        sources=sources,
     )
 
 
-def _retry_policy(retries: str | None, backoff_factor: str | None) -> RetryPolicy:
+def check_api_url(text: str, sources: Sources = PULUMI_SOURCES) -> str:
+    """``text`` without its trailing slash, if it is an API root; ConfigurationError if not.
+
+    The client appends ``/v1/Account/{id}/Media/`` itself, so a URL that already holds
+    ``/v1`` or ``/Account/`` would address a path Plivo does not have.
+    """
+    url = text.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise ConfigurationError(
+            f"Plivo API URL {url!r} must start with http:// or https://; set "
+            f"{sources.name('api_url')}."
+        )
+    path = urlsplit(url).path
+    if re.search(r"(^|/)(v1|Account)(/|$)", path, flags=re.IGNORECASE):
+        root = url[: len(url) - len(path)]
+        raise ConfigurationError(
+            f"Plivo API URL {text.strip()!r} should be the API root, like {DEFAULT_API_URL} "
+            f"(here probably {root!r}), not .../v1/ or .../Account/...: the client adds "
+            f"/v1/Account/ID/Media/ itself; fix {sources.name('api_url')}."
+        )
+    return url
+
+
+def _retry_policy(
+    retries: str | None, backoff_factor: str | None, sources: Sources
+) -> RetryPolicy:
     default = RetryPolicy()
     count = default.retries
     if retries is not None:
@@ -184,10 +256,10 @@ def _retry_policy(retries: str | None, backoff_factor: str | None) -> RetryPolic
             count = int(retries)
         except ValueError:
             count = -1
-        if not 0 <= count <= 10:
+        if not 0 <= count <= MAX_RETRIES:
             raise ConfigurationError(
-                f"Plivo retries {retries!r} must be a whole number from 0 to 10 (default "
-                f"{default.retries}); fix {CONFIG_KEYS['retries']} or {ENV_KEYS['retries']}."
+                f"Plivo retries {retries!r} must be a whole number from 0 to {MAX_RETRIES} "
+                f"(default {default.retries}); fix {sources.name('retries')}."
             )
     factor = default.backoff_factor
     if backoff_factor is not None:
@@ -199,22 +271,22 @@ def _retry_policy(retries: str | None, backoff_factor: str | None) -> RetryPolic
             raise ConfigurationError(
                 f"Plivo backoff factor {backoff_factor!r} must be a number of seconds from 0 "
                 f"to 60 (default {default.backoff_factor:g}); fix "
-                f"{CONFIG_KEYS['backoff_factor']} or {ENV_KEYS['backoff_factor']}."
+                f"{sources.name('backoff_factor')}."
             )
     return RetryPolicy(count, factor, default.backoff_max)
 
 
-def _seconds(text: str | None, name: str, default: float) -> float:
+def _seconds(text: str | None, name: str, default: float, sources: Sources) -> float:
     if text is None:
         return default
     try:
         seconds = float(text)
     except ValueError:
         seconds = math.nan
-    if not 0 < seconds <= 3600:
+    if not 0 < seconds <= MAX_SECONDS:
         label = name.replace("_", " ")
         raise ConfigurationError(
-            f"Plivo {label} {text!r} must be a number of seconds above 0 and at most 3600 "
-            f"(default {default:g}); fix {CONFIG_KEYS[name]} or {ENV_KEYS[name]}."
+            f"Plivo {label} {text!r} must be a number of seconds above 0 and at most "
+            f"{MAX_SECONDS:g} (default {default:g}); fix {sources.name(name)}."
         )
     return seconds

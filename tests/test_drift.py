@@ -570,10 +570,9 @@ def test_relative_paths_resolve_against_root(
 def test_help_says_how_relative_paths_and_credentials_are_resolved(
     run: Callable[..., Run], capsys: pytest.CaptureFixture[str],
 ) -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(["drift", "--help"])
+    code = main(["drift", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert exited.value.code == 0
+    assert code == EXIT_OK
     assert "relative paths in state are resolved against it" in text
     assert "default: the current directory" in text
     assert "PLIVO_AUTH_ID" in text and "not readable outside a Pulumi run" in text
@@ -749,11 +748,14 @@ def test_a_missing_state_file_says_how_to_make_one(
     ],
     ids=["no-source", "two-sources", "parallel-0", "bad-duration"],
 )
-def test_bad_usage_exits_64(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(argv)
-    assert exited.value.code == EXIT_USAGE
-    assert "Error: " in capsys.readouterr().err
+def test_bad_usage_exits_64_with_one_line(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code == EXIT_USAGE
+    assert captured.err.startswith("Error: ") and captured.err.count("\n") == 1
+    assert captured.out == ""  # without --json, nothing on stdout
 
 
 # -- efficiency -------------------------------------------------------------------------------

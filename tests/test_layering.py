@@ -17,7 +17,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "plivo_media_provider"
 
 LAYERS = [
     # facts and errors: the bottom, standard library only
-    "_version", "errors", "facts", "clock", "schema", "walk", "globs", "table", "mock_runtime",
+    "_version", "errors", "exits", "facts", "clock", "schema", "walk", "globs", "table",
+    "mock_runtime",
     # the emulator stands in for Plivo: it may share Plivo's facts, nothing else
     "emulator",
     # plain data and local inspection
@@ -32,7 +33,7 @@ LAYERS = [
 ]
 HTTP_LAYER = {"client", "wire", "answers", "proof"}
 """Modules allowed to import ``requests``: the client and the modules under it."""
-NO_PULUMI = {"_version", "errors", "facts", "clock", "schema", "walk", "globs", "table",
+NO_PULUMI = {"_version", "errors", "exits", "facts", "clock", "schema", "walk", "globs", "table",
              "media", "content",
              "settings", "answers", "journal", "stack_export", "wire", "client", "proof",
              "listing", "reconcile", "emulator"}

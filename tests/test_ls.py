@@ -60,7 +60,8 @@ def test_json_lists_every_page_newest_first_with_the_unsent_expiry(
 
     assert code == EXIT_OK
     listing: dict[str, Any] = json.loads(out)
-    assert list(listing) == ["schema", "generated_at", "api_url", "count", "media"]
+    assert list(listing) == ["schema", "generated_at", "api_url", "count", "media", "filters"]
+    assert listing["filters"] == {"name": None, "since_seconds": None, "limit": None}
     assert listing["schema"] == "plivo-media-ls/1"
     assert listing["count"] == 45 == len(listing["media"])
     assert {m["media_id"] for m in listing["media"]} == {m.media_id for m in uploaded}

@@ -29,11 +29,15 @@ API and media URLs, by that long, to stand in for a client's round trip to Plivo
 WAN. The control API is never delayed. Only the answer waits: a new connection's handshake
 does not, so the figures favour a client that opens many connections.
 - ``POST /__emulator__/reset``: forget media, faults, counters, clock offset and rate windows.
+
+A start that cannot happen (a port in use, a host it cannot bind, a data folder it cannot
+use) raises :class:`~.startup.StartupError`, one line naming the option; see ``startup``.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 import threading
 import time
@@ -45,6 +49,7 @@ from .clock import Clock
 from .latency import check_latency, parse_latency
 from .ratelimit import RateLimiter, parse_rate_limit
 from .server import EmulatorServer
+from .startup import StartupError, bind, check_port, remove_ready_file, write_ready_file
 from .store import MediaStore
 
 __all__ = [
@@ -52,6 +57,7 @@ __all__ = [
     "DEFAULT_AUTH_TOKEN",
     "DEFAULT_RATE_LIMIT",
     "Emulator",
+    "StartupError",
     "parse_latency",
     "parse_rate_limit",
     "serve",
@@ -74,7 +80,8 @@ class Emulator:
     closes every connection and the store. Media lives in memory unless ``data_dir`` is
     given, in which case media, sent marks and the clock offset survive a restart.
     ``rate_limit`` is ``(requests, seconds)`` or None for no limit. ``latency`` is the
-    seconds every Plivo answer waits (0: none), spent through ``sleep``.
+    seconds every Plivo answer waits (0: none), spent through ``sleep``. A ``port`` outside
+    0 to 65535 raises ValueError.
     """
 
     def __init__(
@@ -91,7 +98,7 @@ class Emulator:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.host = host
-        self._requested_port = port
+        self._requested_port = check_port(port)
         self.auth_id = auth_id
         self._auth_token = auth_token
         self.data_dir = data_dir
@@ -117,20 +124,33 @@ class Emulator:
         return f"http://{host}:{self.port}"
 
     def start(self) -> Emulator:
-        """Bind and serve in a daemon thread; returns self. Raises OSError if it cannot bind."""
+        """Bind and serve in a daemon thread; returns self.
+
+        Raises StartupError (an OSError), naming ``port``, ``host`` or ``data_dir``, if it
+        cannot bind or cannot open its store; nothing is left open then.
+        """
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
-        store = MediaStore(self.data_dir)
+        # Bound here, not by Werkzeug, which prints to stderr and exits when it cannot bind.
+        listening = bind(self.host, self._requested_port)
+        try:
+            store = _open_store(self.data_dir)
+        except StartupError:
+            listening.close()
+            raise
         stats = Stats()
         app = EmulatorApp(
             self.auth_id, self._auth_token, store, Clock(store.load_clock_offset()),
             self._limiter, stats, self.latency, self._sleep,
         )
         try:
-            server = EmulatorServer(self.host, self._requested_port, app, stats, self.verbose)
-        except SystemExit as exc:  # Werkzeug exits the process when it cannot bind
+            server = EmulatorServer(self.host, self._requested_port, app, stats, self.verbose,
+                                    fd=listening.fileno())
+        except BaseException:
             store.close()
-            raise OSError(f"cannot listen on {self.host}:{self._requested_port}") from exc
+            raise
+        finally:
+            listening.close()  # The server listens on its own duplicate of the socket.
         self._store, self._server = store, server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.02},
@@ -166,6 +186,17 @@ class Emulator:
         self.stop()
 
 
+def _open_store(data_dir: str | os.PathLike[str] | None) -> MediaStore:
+    try:
+        return MediaStore(data_dir)
+    except (OSError, sqlite3.Error) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise StartupError(
+            "data_dir", data_dir, f"cannot hold the emulator's data ({reason})",
+            "choose a folder you can write to (it is created if missing)",
+        ) from None
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8099,
@@ -176,18 +207,23 @@ def serve(
     *,
     verbose: bool = False,
     latency: float = 0.0,
+    ready_file: str | os.PathLike[str] | None = None,
 ) -> None:
     """Run the emulator in the foreground until Ctrl-C, then stop cleanly and return.
 
-    Prints the URL and the credentials to use. A token other than the public demo token
-    is never printed.
+    Once the socket listens, prints ``Plivo Media emulator listening on URL`` (flushed at
+    once: the readiness signal), then the credentials to use, and writes the URL to
+    ``ready_file`` if given; that file is removed on the way out. A token other than the
+    public demo token is never printed. Raises StartupError if it cannot start.
     """
     with Emulator(
         host, port, auth_id, auth_token, data_dir, rate_limit, verbose=verbose, latency=latency
     ) as emu:
         shown = auth_token if auth_token == DEFAULT_AUTH_TOKEN else "(the token you gave)"
         limit = "off" if rate_limit is None else f"{rate_limit[0]} requests / {rate_limit[1]:g} s"
-        print(f"Plivo Media emulator listening on {emu.url}")
+        print(f"Plivo Media emulator listening on {emu.url}", flush=True)
+        if ready_file is not None:
+            write_ready_file(ready_file, emu.url)
         print(f"  auth id:    {auth_id}")
         print(f"  auth token: {shown}")
         print(f"  storage:    {data_dir if data_dir is not None else 'in memory'}")
@@ -199,3 +235,6 @@ def serve(
             threading.Event().wait()
         except KeyboardInterrupt:
             print("Stopping.", flush=True)
+        finally:
+            if ready_file is not None:
+                remove_ready_file(ready_file, emu.url)

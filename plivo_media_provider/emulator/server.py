@@ -45,14 +45,21 @@ class EmulatorServer(ThreadedWSGIServer):
     block_on_close = True
 
     def __init__(
-        self, host: str, port: int, app: WSGIApplication, stats: Stats, verbose: bool = False
+        self,
+        host: str,
+        port: int,
+        app: WSGIApplication,
+        stats: Stats,
+        verbose: bool = False,
+        fd: int | None = None,
     ) -> None:
         self.stats = stats
         self.verbose = verbose
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         self._stopping = False
-        super().__init__(host, port, app, handler=_Handler)
+        # ``fd``: a socket already listening (see ``startup.bind``); Werkzeug serves a dup.
+        super().__init__(host, port, app, handler=_Handler, fd=fd)
 
     def connection_opened(self, connection: socket.socket) -> None:
         self.stats.bump("connections")
