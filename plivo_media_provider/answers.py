@@ -60,7 +60,8 @@ def summary(response: Answer, content: bytes, limit: int = SUMMARY_CHARS) -> str
 
 
 def json_problem(content: bytes) -> str:
-    """Why ``content`` is not JSON, honestly: cut off only when the decoder ran out of input.
+    """Why ``content`` is not JSON, honestly: cut off only when the decoder ran out of input
+    (or met a string that never closes); otherwise malformed, with the decoder's words.
 
     ``"truncated: it ends at byte 120 in the middle of a value"`` or ``"not valid JSON
     (Expecting value at line 1 column 1)"``.
@@ -69,7 +70,8 @@ def json_problem(content: bytes) -> str:
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
-        if text.strip() and exc.pos >= len(text.rstrip()):
+        if text.strip() and (exc.pos >= len(text.rstrip())
+                             or exc.msg.startswith("Unterminated string")):
             return f"truncated: it ends after {len(content)} bytes in the middle of a value"
         return f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
     return "valid JSON"

@@ -582,7 +582,9 @@ def wants_progress(total: int, stream: TextIO) -> bool:
     return total > PROGRESS_THRESHOLD and stream.isatty()
 
 
-def _progress_printer(stream: TextIO) -> Callable[[int, int], None]:
+def progress_printer(stream: TextIO) -> Callable[[int, int], None]:
+    """``progress(done, total)`` for :func:`check_drift`: one line rewritten in place."""
+
     def show(done: int, total: int) -> None:
         stream.write(f"\rchecked {done}/{total} MediaFile resources")
         if done == total:
@@ -629,7 +631,7 @@ def run_drift(
         with MediaClient.from_settings(settings) as client:
             report = check_drift(
                 resources, client, options, source=source,
-                progress=_progress_printer(stderr) if show else None,
+                progress=progress_printer(stderr) if show else None,
             )
     except PlivoMediaError as err:
         if as_json:

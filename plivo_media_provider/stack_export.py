@@ -99,8 +99,9 @@ def parse_export(text: str, label: str) -> dict[str, Any]:
         stripped = text.strip()
         if not stripped:
             hint = "it is empty; export it again with `pulumi stack export --file FILE`"
-        elif not text[exc.pos:].strip() or not stripped.endswith("}"):
-            # An export always ends with its closing brace; a cut-off write does not.
+        elif not text[exc.pos:].strip() or exc.msg.startswith("Unterminated string"):
+            # The decoder ran out of input (a string that never closes does too): cut off.
+            # Anything else is malformed, however the file ends.
             hint = "it ends early, so it looks truncated; export it again"
         else:
             hint = "export it again with `pulumi stack export --file FILE`"

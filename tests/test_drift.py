@@ -702,6 +702,8 @@ def _valid_text() -> str:
         pytest.param("", ["is not valid JSON", "line 1 column 1", "is empty"], id="empty"),
         pytest.param("{'version': 3}", ["is not valid JSON", "line 1 column 2",
                                         "export it again"], id="not-json"),
+        pytest.param('{"version": 3, ]', ["is not valid JSON", "line 1 column 16",
+                                          "export it again"], id="malformed-not-cut"),
         pytest.param("[1, 2]", ["is not a Pulumi stack export", "a JSON list"], id="list"),
         pytest.param('{"resources": []}', ["is not a Pulumi stack export",
                                            "no 'version' and 'deployment'"], id="no-deployment"),
@@ -727,6 +729,7 @@ def test_a_bad_state_file_gets_one_clear_line(
     assert line.startswith(f"Error: state file {path} ")
     for fragment in expected:
         assert fragment in line
+    assert ("truncated" in line) == ("truncated" in expected)
 
 
 def test_a_missing_state_file_says_how_to_make_one(
@@ -819,6 +822,32 @@ def test_progress_is_shown_on_a_terminal_for_many_resources(
     shown = stderr.getvalue()
     assert f"\rchecked {drift.PROGRESS_THRESHOLD + 1}/{drift.PROGRESS_THRESHOLD + 1}" in shown
     assert shown.rstrip().splitlines()[-1].startswith("plivo-media drift: in sync")
+
+
+@pytest.mark.parametrize(
+    ("total", "tty", "shown"),
+    [(drift.PROGRESS_THRESHOLD + 1, True, True), (drift.PROGRESS_THRESHOLD, True, False),
+     (drift.PROGRESS_THRESHOLD + 1, False, False), (0, True, False)],
+    ids=["many-on-a-terminal", "threshold-on-a-terminal", "many-not-a-terminal", "none"],
+)
+def test_progress_needs_more_than_the_threshold_and_a_terminal(
+    total: int, tty: bool, shown: bool,
+) -> None:
+    stream = _Terminal() if tty else io.StringIO()
+
+    assert drift.wants_progress(total, stream) is shown
+
+
+def test_the_progress_line_rewrites_itself_and_ends_with_a_newline() -> None:
+    stream = _Terminal()
+    show = drift.progress_printer(stream)
+
+    for done in range(1, 4):
+        show(done, 3)
+
+    assert stream.getvalue() == ("\rchecked 1/3 MediaFile resources"
+                                 "\rchecked 2/3 MediaFile resources"
+                                 "\rchecked 3/3 MediaFile resources\n")
 
 
 def test_an_empty_stack_is_in_sync(

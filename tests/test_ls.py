@@ -148,3 +148,69 @@ def test_refused_credentials_are_one_clear_error(
     assert code == EXIT_ERROR
     assert err.startswith("Error: Plivo refused the credentials for list media")
     assert "not-the-token" not in err
+
+
+# -- filters ------------------------------------------------------------------------------
+
+
+def _stats(emulator: Emulator) -> dict[str, int]:
+    stats: dict[str, int] = requests.get(f"{emulator.url}/__emulator__/stats", timeout=5).json()
+    return stats
+
+
+def test_since_lists_only_media_uploaded_within_and_stops_paging_there(
+    emulator: Emulator, client: MediaClient, creds: None, run: Callable[..., Result],
+    pin_clock: PinClock,
+) -> None:
+    _upload_many(client, 45)
+    requests.post(f"{emulator.url}/__emulator__/clock", json={"advance": 2 * 3600}, timeout=5)
+    recent = client.upload([UploadFile(f"new-{i}.png", png_bytes(seed=100 + i), "image/png")
+                            for i in range(2)])
+    now = requests.get(f"{emulator.url}/__emulator__/clock", timeout=5).json()["now"]
+    pin_clock(parse_time(now))
+    before = _stats(emulator)["requests"]
+
+    code, out, _ = run("ls", "--json", "--since", "1h")
+
+    listing = json.loads(out)
+    assert code == EXIT_OK
+    assert {m["media_id"] for m in listing["media"]} == {m.media_id for m in recent}
+    assert listing["filters"] == {"name": None, "since_seconds": 3600.0, "limit": None}
+    assert _stats(emulator)["requests"] - before == 1  # the first page held an older media
+
+
+def test_name_matches_the_file_name_as_a_case_sensitive_glob(
+    client: MediaClient, creds: None, run: Callable[..., Result],
+) -> None:
+    client.upload([UploadFile("menu.pdf", pdf_bytes(), "application/pdf"),
+                   UploadFile("logo.gif", gif_bytes(), "image/gif"),
+                   UploadFile("LOGO2.gif", gif_bytes(), "image/gif")])
+
+    code, out, _ = run("ls", "--json", "--name", "logo*")
+    table_code, table, _ = run("ls", "--name", "*.gif")
+    none_code, nothing, _ = run("ls", "--name", "*.mp4")
+
+    assert code == EXIT_OK and [m["file_name"] for m in json.loads(out)["media"]] == ["logo.gif"]
+    assert table_code == EXIT_OK and table.splitlines()[-1] == "2 media."
+    assert "LOGO2.gif" in table and "logo.gif" in table and "menu.pdf" not in table
+    assert none_code == EXIT_OK and nothing.strip() == "No media matches these filters."
+
+
+def test_limit_lists_the_newest_n_and_asks_for_no_further_page(
+    emulator: Emulator, client: MediaClient, creds: None, run: Callable[..., Result],
+) -> None:
+    uploaded = _upload_many(client, 25)
+    before = _stats(emulator)["requests"]
+
+    code, out, _ = run("ls", "--json", "--limit", "3")
+    table_code, table, _ = run("ls", "--limit", "3", "--name", "img-02*")
+
+    listing = json.loads(out)
+    assert code == EXIT_OK and listing["count"] == 3
+    newest_first = sorted(uploaded, key=lambda m: (m.upload_time, m.media_id), reverse=True)
+    times = {m.media_id: m.upload_time for m in uploaded}
+    assert all(times[m["media_id"]] >= newest_first[3].upload_time for m in listing["media"])
+    assert _stats(emulator)["requests"] - before == 2  # one page for each run
+    assert table_code == EXIT_OK
+    assert table.splitlines()[-1] == "3 media (--limit 3 reached; there may be more)."
+    assert all(line.split()[1].startswith("img-02") for line in table.splitlines()[1:-1])

@@ -211,9 +211,9 @@ def serve(
 ) -> None:
     """Run the emulator in the foreground until Ctrl-C, then stop cleanly and return.
 
-    Once the socket listens, prints ``Plivo Media emulator listening on URL`` (flushed at
-    once: the readiness signal), then the credentials to use, and writes the URL to
-    ``ready_file`` if given; that file is removed on the way out. A token other than the
+    Once the socket listens, writes the URL to ``ready_file`` if given, then prints ``Plivo
+    Media emulator listening on URL`` (flushed at once), then the credentials to use. Both
+    are readiness signals; the ready file is removed on the way out. A token other than the
     public demo token is never printed. Raises StartupError if it cannot start.
     """
     with Emulator(
@@ -221,9 +221,9 @@ def serve(
     ) as emu:
         shown = auth_token if auth_token == DEFAULT_AUTH_TOKEN else "(the token you gave)"
         limit = "off" if rate_limit is None else f"{rate_limit[0]} requests / {rate_limit[1]:g} s"
-        print(f"Plivo Media emulator listening on {emu.url}", flush=True)
-        if ready_file is not None:
+        if ready_file is not None:  # First, so a reader of the line below finds the file.
             write_ready_file(ready_file, emu.url)
+        print(f"Plivo Media emulator listening on {emu.url}", flush=True)
         print(f"  auth id:    {auth_id}")
         print(f"  auth token: {shown}")
         print(f"  storage:    {data_dir if data_dir is not None else 'in memory'}")
