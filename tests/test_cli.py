@@ -50,8 +50,8 @@ def creds(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_exit_codes_are_the_documented_numbers() -> None:
     assert {c.name: int(c) for c in ExitCode} == {
         "OK": 0, "ERROR": 1, "DRIFT": 2, "USAGE": 64, "INTERRUPTED": 130}
-    assert (cli.EXIT_OK, cli.EXIT_ERROR, cli.EXIT_DRIFT, cli.EXIT_USAGE,
-            cli.EXIT_INTERRUPTED) == tuple(ExitCode)
+    assert tuple(ExitCode) == (cli.EXIT_OK, cli.EXIT_ERROR, cli.EXIT_DRIFT, cli.EXIT_USAGE,
+            cli.EXIT_INTERRUPTED)
 
 
 # -- every option is checked: exit 64, one line naming the option and the value ------------

@@ -36,12 +36,14 @@ use) raises :class:`~.startup.StartupError`, one line naming the option; see ``s
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
 
 from .app import EmulatorApp, Stats
@@ -231,10 +233,27 @@ def serve(
         print(f"  latency:    {latency * 1000:g} ms per answer")
         print("Press Ctrl-C to stop.")
         sys.stdout.flush()
+        stop = threading.Event()
         try:
-            threading.Event().wait()
+            with _stopped_by_sigterm(stop):
+                stop.wait()
         except KeyboardInterrupt:
-            print("Stopping.", flush=True)
+            pass
         finally:
+            print("Stopping.", flush=True)
             if ready_file is not None:
                 remove_ready_file(ready_file, emu.url)
+
+
+@contextlib.contextmanager
+def _stopped_by_sigterm(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM (``kill``, a service manager) stops as cleanly as Ctrl-C does. A shell's
+    background job ignores SIGINT, so ``kill %1`` is how a script stops the emulator."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # Signal handlers can only be set from the main thread.
+        return
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
