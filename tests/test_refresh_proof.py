@@ -91,7 +91,7 @@ def test_an_api_url_ending_in_v1_fails_the_refresh_instead_of_dropping_everythin
     errors = outcome.errors
     assert sorted(errors) == sorted(NAMES)
     for text in errors.values():
-        assert "plivo:apiUrl / PLIVO_API_URL" in text and "without /v1" in text
+        assert "plivo:apiUrl or PLIVO_API_URL" in text and "should be the API root" in text
         assert "Traceback" not in text and len(text.strip().splitlines()) == 1
 
 
@@ -106,7 +106,7 @@ def test_a_proxys_html_404_page_fails_the_refresh(
     engine, outcome = refresh_via(stack, proxied(listing_misses(html_404)))
     assert outcome.deleted == [] and sorted(engine.state) == sorted(NAMES)
     for text in outcome.errors.values():
-        assert "not Plivo's JSON" in text and "plivo:apiUrl / PLIVO_API_URL" in text
+        assert "not Plivo's JSON" in text and "plivo:apiUrl or PLIVO_API_URL" in text
     assert sorted(outcome.errors) == sorted(NAMES)
 
 
