@@ -28,7 +28,8 @@ LAYERS = [
     # the dynamic provider, then the resources a program declares
     "inputs", "provider", "resources", "asset_plan", "assets",
     # the test kit, ls, drift, the demo and the command line
-    "kit_state", "kit_engine", "testing", "pytest_plugin", "ls", "drift",
+    "kit_state", "kit_engine", "testing", "pytest_plugin", "ls", "drift_report",
+    "drift",
     "demo_project", "demo_kit", "demo", "cli", "__main__", "__init__",
 ]
 HTTP_LAYER = {"client", "wire", "answers", "proof"}
