@@ -21,7 +21,9 @@ import pytest
 from plivo_media_provider import cli
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.emulator.startup import StartupError, write_ready_file
+from plivo_media_provider.errors import ConfigurationError
 from plivo_media_provider.exits import ExitCode
+from plivo_media_provider.settings import CLI_SOURCES, resolve_settings
 from tests.conftest import AUTH_ID, AUTH_TOKEN
 from tests.support.proxy import Answer, Request, proxy_to
 
@@ -309,3 +311,27 @@ def test_the_emulator_says_it_listens_and_writes_the_ready_file(tmp_path: Path) 
 def _has_curl() -> bool:
     return any(os.access(os.path.join(d, "curl"), os.X_OK)
                for d in os.environ.get("PATH", "").split(os.pathsep) if d)
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [({}, "PLIVO_AUTH_ID"),
+     ({"PLIVO_AUTH_ID": "MATESTACCOUNT0000001", "PLIVO_AUTH_TOKEN": "t",
+       "PLIVO_RETRIES": "99"}, "--retries or PLIVO_RETRIES"),
+     ({"PLIVO_AUTH_ID": "MATESTACCOUNT0000001", "PLIVO_AUTH_TOKEN": "t",
+       "PLIVO_READ_TIMEOUT": "0"}, "--timeout or PLIVO_READ_TIMEOUT"),
+     ({"PLIVO_AUTH_ID": "MATESTACCOUNT0000001", "PLIVO_AUTH_TOKEN": "t",
+       "PLIVO_API_URL": "https://api.plivo.com/v1/"}, "--api-url or PLIVO_API_URL")],
+    ids=["missing", "retries", "timeout", "api-url"],
+)
+def test_the_command_lines_sources_name_flags_and_environment_only(
+    environ: dict[str, str], named: str,
+) -> None:
+    with pytest.raises(ConfigurationError) as cli_caught:
+        resolve_settings(environ=environ, sources=CLI_SOURCES)
+    with pytest.raises(ConfigurationError) as provider_caught:
+        resolve_settings(environ=environ)
+
+    assert named in str(cli_caught.value)
+    assert "plivo:" not in str(cli_caught.value) and "pulumi config" not in str(cli_caught.value)
+    assert "plivo:" in str(provider_caught.value)  # the provider reads stack config too
