@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.metadata
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,3 +29,10 @@ def test_package_metadata_and_user_agent_agree() -> None:
     assert plivo_media_provider.__version__ == _version.__version__
     assert importlib.metadata.version("plivo-media-provider") == _version.__version__
     assert USER_AGENT.endswith(f"/{_version.__version__}")
+
+
+def test_python_dash_m_runs_the_command_line() -> None:
+    done = subprocess.run([sys.executable, "-m", "plivo_media_provider", "--version"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert _version.__version__ in done.stdout
