@@ -377,19 +377,31 @@ def build_parser() -> _Parser:
     return parser
 
 
-def _drift_json(argv: Sequence[str]) -> bool:
-    """True when ``argv`` asks for ``drift --json``, judged without a successful parse."""
+def _json_command(argv: Sequence[str]) -> str | None:
+    """``"drift"`` or ``"ls"`` when ``argv`` asks for that command's ``--json``, judged
+    without a successful parse; else None."""
     words = list(argv)
     command = next((w for w in words if not w.startswith("-")), None)
-    return command == "drift" and "--json" in words[words.index("drift"):]
+    if command in ("drift", "ls") and "--json" in words[words.index(command):]:
+        return command
+    return None
 
 
-def _print_drift_failure(message: str, code: ExitCode) -> None:
+def _print_json_failure(command: str | None, message: str, code: ExitCode) -> None:
+    """Keep ``--json``'s promise of a document on stdout when the command failed."""
     import json
 
-    from .drift import failure_document
+    if command == "drift":
+        from .drift import failure_document as drift_failure
 
-    print(json.dumps(failure_document(message, code), indent=2), flush=True)
+        document = drift_failure(message, code)
+    elif command == "ls":
+        from .ls import failure_document as ls_failure
+
+        document = ls_failure(message, code)
+    else:
+        return
+    print(json.dumps(document, indent=2), flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -402,8 +414,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(words)
     except UsageError as usage:
         print(f"Error: {usage}", file=sys.stderr)
-        if _drift_json(words):
-            _print_drift_failure(str(usage), ExitCode.USAGE)
+        _print_json_failure(_json_command(words), str(usage), ExitCode.USAGE)
         return ExitCode.USAGE
     except SystemExit as done:  # --help and --version
         return int(done.code or 0) if not isinstance(done.code, str) else ExitCode.ERROR
@@ -412,11 +423,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except PlivoMediaError as err:
         print(f"Error: {err}", file=sys.stderr)
+        if _json_command(words) == "ls":  # drift prints its own failure document
+            _print_json_failure("ls", str(err), ExitCode.ERROR)
         return ExitCode.ERROR
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
-        if _drift_json(words):
-            _print_drift_failure("interrupted", ExitCode.INTERRUPTED)
+        _print_json_failure(_json_command(words), "interrupted", ExitCode.INTERRUPTED)
         return ExitCode.INTERRUPTED
 
 

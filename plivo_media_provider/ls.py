@@ -10,8 +10,15 @@ changes meaning)::
       "count": 2,                                      # len(media)
       "media": [{"media_id", "file_name", "content_type", "size", "upload_time",
                  "expires_at_if_unsent", "media_url"}],  # newest first
-      "filters": {"name": "*.png" | null, "since_seconds": 3600 | null, "limit": 20 | null}
+      "filters": {"name": "*.png" | null, "since_seconds": 3600 | null, "limit": 20 | null},
+      "error": null,                                   # or the message of a failed run
+      "exit_code": 0
     }
+
+``--json`` prints this document whatever happens: a run that fails (bad usage, no
+credentials, an unreachable API) prints it with ``media`` empty, ``count`` 0, ``error``
+the message and ``exit_code`` the command's exit code; what it never learnt is null
+(:func:`failure_document`).
 
 Filters narrow what is listed, and the listing stops paging as soon as it can: ``since``
 ends it at the first media older than the window (the list is newest first), ``limit`` at
@@ -104,6 +111,24 @@ def media_listing(
         "count": len(media),
         "media": media,
         "filters": filters.to_json(),
+        "error": None,
+        "exit_code": int(ExitCode.OK),
+    }
+
+
+def failure_document(
+    message: str, exit_code: ExitCode, *, filters: ListFilter | None = None,
+) -> dict[str, Any]:
+    """The ``plivo-media-ls/1`` document of a run that failed before it could list."""
+    return {
+        "schema": LS_SCHEMA,
+        "generated_at": format_time(CLOCK.now()),
+        "api_url": None,
+        "count": 0,
+        "media": [],
+        "filters": filters.to_json() if filters is not None else None,
+        "error": message,
+        "exit_code": int(exit_code),
     }
 
 
@@ -141,4 +166,5 @@ def run_ls(
     return ExitCode.OK
 
 
-__all__ = ["LS_SCHEMA", "ListFilter", "media_listing", "render_listing", "run_ls"]
+__all__ = ["LS_SCHEMA", "ListFilter", "failure_document", "media_listing", "render_listing",
+           "run_ls"]

@@ -152,6 +152,37 @@ def test_drift_json_prints_a_document_on_a_usage_error(
     assert doc["options"] is None and doc["source"] is None
 
 
+@pytest.mark.parametrize(
+    ("argv", "env", "expected"),
+    [(["ls", "--json", "--limit", "0"], {}, ExitCode.USAGE),
+     (["ls", "--json"], {}, ExitCode.ERROR),
+     (["ls", "--json", "--retries", "0", "--api-url", "http://127.0.0.1:9"],
+      {"PLIVO_AUTH_ID": AUTH_ID, "PLIVO_AUTH_TOKEN": AUTH_TOKEN}, ExitCode.ERROR)],
+    ids=["usage", "no-credentials", "unreachable"],
+)
+def test_ls_json_prints_a_document_whatever_fails(
+    argv: list[str], env: dict[str, str], expected: ExitCode, run: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+
+    code, out, err = run(*argv)
+
+    doc = json.loads(out)
+    assert code == expected == doc["exit_code"]
+    assert doc["schema"] == "plivo-media-ls/1" and doc["media"] == [] and doc["count"] == 0
+    assert err == f"Error: {doc['error']}\n" and AUTH_TOKEN not in out + err
+
+
+def test_ls_json_of_a_listing_that_worked_has_no_error(
+    run: Callable[..., Result], creds: None,
+) -> None:
+    code, out, _ = run("ls", "--json")
+    doc = json.loads(out)
+    assert code == ExitCode.OK == doc["exit_code"] and doc["error"] is None
+
+
 def test_drift_json_prints_a_document_when_the_api_is_unreachable(
     tmp_path: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
