@@ -18,6 +18,7 @@ import pytest
 import requests
 from pytest_mock import MockerFixture
 
+from plivo_media_provider import cli
 from plivo_media_provider.client import MediaClient
 from plivo_media_provider.clock import CLOCK
 from plivo_media_provider.emulator import Emulator
@@ -42,6 +43,32 @@ def reset_pulumi_runtime() -> Iterator[None]:
     """A test that installs Pulumi mocks must not leave their engine to later tests."""
     yield
     pulumi.runtime.settings.reset_options()
+
+
+Result = tuple[int, str, str]
+"""What ``run`` gives back: the exit code, stdout and stderr of one ``plivo-media`` call."""
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """``run(*argv)`` runs ``plivo-media`` in-process and holds that it printed no
+    traceback and never the token."""
+    def invoke(*argv: str) -> Result:
+        code = cli.main(list(argv))
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err
+        assert AUTH_TOKEN not in captured.out + captured.err
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+@pytest.fixture
+def creds(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment points ``ls`` and ``drift`` at the emulator with the test account."""
+    monkeypatch.setenv("PLIVO_AUTH_ID", AUTH_ID)
+    monkeypatch.setenv("PLIVO_AUTH_TOKEN", AUTH_TOKEN)
+    monkeypatch.setenv("PLIVO_API_URL", emulator.url)
 
 
 PinClock = Callable[[datetime | Callable[[], datetime]], None]

@@ -14,6 +14,7 @@ import pytest
 from plivo_media_provider import MediaAssets, MediaAssetsArgs, MediaAssetsError, MediaFileArgs
 from tests.support import files
 from tests.support.programs import ASSETS_TYPE, ProgramRun, declare
+from tests.support.typecheck import strict_mypy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -221,29 +222,23 @@ def test_the_readme_argument_table_is_the_args_docstring() -> None:
 
 
 def test_mypy_strict_accepts_both_forms_and_refuses_a_misspelt_keyword(tmp_path: Path) -> None:
-    api = pytest.importorskip("mypy.api", reason="mypy is part of the test extra")
-    good = tmp_path / "good.py"
-    good.write_text(
+    status, out = strict_mypy(
+        tmp_path, "good.py",
         "import pulumi\n"
         "from plivo_media_provider import MediaAssets, MediaAssetsArgs, MediaFileArgs\n"
         'a = MediaAssets("a", directory="media", include=["*.png"], include_hidden=True)\n'
         'b = MediaAssets("b", MediaAssetsArgs(files={"logo": MediaFileArgs(path="l.png")}))\n'
         'c = MediaAssets("c", MediaAssetsArgs(directory="m"), pulumi.ResourceOptions())\n'
         "urls: pulumi.Output[dict[str, str]] = a.media_urls\n",
-        encoding="utf-8",
     )
-    bad = tmp_path / "bad.py"
-    bad.write_text(
+    assert status == 0, out
+    status, out = strict_mypy(
+        tmp_path, "bad.py",
         "from plivo_media_provider import MediaAssets, MediaAssetsArgs\n"
         'MediaAssets("set", directroy="media")\n'
         'MediaAssets("set", directory="media", include_hidden="yes")\n'
         'MediaAssetsArgs(directroy="media")\n',
-        encoding="utf-8",
     )
-    cache = str(ROOT / ".mypy_cache")
-    out, _, status = api.run(["--strict", "--cache-dir", cache, str(good)])
-    assert status == 0, out
-    out, _, status = api.run(["--strict", "--cache-dir", cache, str(bad)])
     assert status == 1
     assert re.search(r'bad\.py:2: error: Unexpected keyword argument "directroy"', out), out
     assert "bad.py:3: error" in out, out

@@ -24,29 +24,8 @@ from plivo_media_provider.emulator.startup import StartupError, write_ready_file
 from plivo_media_provider.errors import ConfigurationError
 from plivo_media_provider.exits import ExitCode
 from plivo_media_provider.settings import CLI_SOURCES, resolve_settings
-from tests.conftest import AUTH_ID, AUTH_TOKEN
+from tests.conftest import AUTH_ID, AUTH_TOKEN, Result
 from tests.support.proxy import Answer, Request, proxy_to
-
-Result = tuple[int, str, str]
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
-    def invoke(*argv: str) -> Result:
-        code = cli.main(list(argv))
-        captured = capsys.readouterr()
-        assert "Traceback" not in captured.err
-        assert AUTH_TOKEN not in captured.out + captured.err
-        return code, captured.out, captured.err
-
-    return invoke
-
-
-@pytest.fixture
-def creds(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PLIVO_AUTH_ID", AUTH_ID)
-    monkeypatch.setenv("PLIVO_AUTH_TOKEN", AUTH_TOKEN)
-    monkeypatch.setenv("PLIVO_API_URL", emulator.url)
 
 
 def test_exit_codes_are_the_documented_numbers() -> None:

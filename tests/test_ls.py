@@ -10,33 +10,12 @@ from typing import Any
 import pytest
 import requests
 
-from plivo_media_provider.cli import EXIT_ERROR, EXIT_OK, main
+from plivo_media_provider.cli import EXIT_ERROR, EXIT_OK
 from plivo_media_provider.client import Media, MediaClient, UploadFile, format_time
 from plivo_media_provider.client import parse_upload_time as parse_time
 from plivo_media_provider.emulator import Emulator
-from tests.conftest import AUTH_ID, AUTH_TOKEN, PinClock
+from tests.conftest import AUTH_ID, AUTH_TOKEN, PinClock, Result
 from tests.support.files import gif_bytes, pdf_bytes, png_bytes
-
-Result = tuple[int, str, str]
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
-    def invoke(*argv: str) -> Result:
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        assert "Traceback" not in captured.err
-        assert AUTH_TOKEN not in captured.out + captured.err
-        return code, captured.out, captured.err
-
-    return invoke
-
-
-@pytest.fixture
-def creds(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PLIVO_AUTH_ID", AUTH_ID)
-    monkeypatch.setenv("PLIVO_AUTH_TOKEN", AUTH_TOKEN)
-    monkeypatch.setenv("PLIVO_API_URL", emulator.url)
 
 
 def _upload_many(client: MediaClient, count: int) -> list[Media]:

@@ -10,6 +10,7 @@ import pytest
 
 from plivo_media_provider import MediaFile, MediaFileArgs, stack_export
 from plivo_media_provider.schema import BY_NAME, FIELDS, INPUTS, OUTPUTS
+from tests.support.typecheck import strict_mypy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,26 +77,20 @@ def test_the_readme_output_table_is_the_schema() -> None:
 def test_mypy_strict_accepts_the_documented_forms_and_refuses_a_misspelt_input(
     tmp_path: Path,
 ) -> None:
-    api = pytest.importorskip("mypy.api", reason="mypy is part of the test extra")
-    good = tmp_path / "good.py"
-    good.write_text(
+    status, out = strict_mypy(
+        tmp_path, "good.py",
         "from plivo_media_provider import MediaFile, MediaFileArgs\n"
         'a = MediaFile("a", path="a.png", reupload_after="5h")\n'
         'b = MediaFile("b", MediaFileArgs(path="b.png"))\n'
         "url: object = a.media_url\n",
-        encoding="utf-8",
     )
-    bad = tmp_path / "bad.py"
-    bad.write_text(
+    assert status == 0, out
+    status, out = strict_mypy(
+        tmp_path, "bad.py",
         "from plivo_media_provider import MediaFile\n"
         'MediaFile("logo", pth="logo.png")\n'
         'MediaFile("logo", path="logo.png", reupload_after=5)\n',
-        encoding="utf-8",
     )
-    cache = str(ROOT / ".mypy_cache")
-    out, _, status = api.run(["--strict", "--cache-dir", cache, str(good)])
-    assert status == 0, out
-    out, _, status = api.run(["--strict", "--cache-dir", cache, str(bad)])
     assert status == 1
     assert re.search(r'bad\.py:2: error: .*"pth"', out), out
     assert "bad.py:3: error" in out, out
