@@ -97,6 +97,74 @@ def test_every_page_request_is_paid_for_by_reads_it_answered(
     assert control.stats()["requests"] - before <= 2 * len(media) + PROBES
 
 
+def test_a_later_refresh_in_the_same_process_starts_a_new_listing(
+    emulator: Emulator, client: MediaClient, fresh_client: MediaClient
+) -> None:
+    """The pages of a first refresh predate media uploaded after it: a Read of such media
+    starts a new listing instead of falling back to one GET each."""
+    first = upload_many(client, 60)
+    assert read_all(fresh_client, first) == {m.media_id: m for m in first}
+    later = upload_many(client, 60, prefix="later")
+    control = Control(emulator.url)
+    before = control.stats()["requests"]
+    assert read_all(fresh_client, later) == {m.media_id: m for m in later}
+    sent = control.stats()["requests"] - before
+    listing = listing_for(fresh_client)
+    assert listing.restarts == 1
+    assert sent < len(later) // 4, f"{sent} requests for {len(later)} reads"
+    assert listing.pages_fetched <= listing.answered + PROBES
+
+
+def test_media_newer_than_the_whole_list_does_not_restart_the_listing_again_and_again(
+    emulator: Emulator, client: MediaClient, fresh_client: MediaClient
+) -> None:
+    """State's newest media were deleted: each Read of one is newer than anything listed,
+    but only a listing that answered a Read restarts, so the budget still holds."""
+    kept = upload_many(client, 40)
+    doomed = upload_many(client, 40, prefix="doomed")
+    control = Control(emulator.url)
+    for media in doomed:
+        control.delete(media.media_id)
+    before = control.stats()["requests"]
+    found = read_all(fresh_client, [*kept, *doomed])
+    assert found == {**{m.media_id: m for m in kept}, **{m.media_id: None for m in doomed}}
+    listing = listing_for(fresh_client)
+    assert listing.restarts <= 1
+    assert listing.pages_fetched <= listing.answered + PROBES
+    # Kept media come from pages; each doomed one is a GET and its confirming GET.
+    assert control.stats()["requests"] - before <= 2 * len(doomed) + len(kept) // 4
+
+
+def test_reads_in_state_order_fetch_neighbouring_pages_at_once(
+    emulator: Emulator, client: MediaClient
+) -> None:
+    """Reads oldest first all want the same next page; the ones that would wait fetch its
+    neighbours instead, so several pages are in flight at once (at WAN latency, that is
+    the difference between one round trip per page and one per several pages).
+
+    After the two probes, each list request waits at a barrier until 3 are in flight; a
+    listing that fetched one page at a time would break the barrier (its timeout only
+    bounds a failing test).
+    """
+    media = upload_many(client, 200)
+    together = threading.Barrier(3, timeout=20)
+    alone: list[int] = []
+
+    def wait_for_company(number: int) -> None:
+        if 3 <= number <= 5:
+            try:
+                together.wait()
+            except threading.BrokenBarrierError:
+                alone.append(number)
+
+    with inject_before_list(emulator, wait_for_company) as proxied:
+        found = read_all(proxied, media, workers=8)
+        listing = listing_for(proxied)
+    assert {k: same(v) for k, v in found.items()} == {m.media_id: same(m) for m in media}
+    assert alone == [], "list requests were sent one at a time"
+    assert listing.pages_fetched <= listing.answered + PROBES
+
+
 @contextmanager
 def inject_before_list(
     emulator: Emulator, action: Callable[[int], None]
