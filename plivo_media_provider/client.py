@@ -24,13 +24,14 @@ the package's errors have their request and response removed.
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3
@@ -82,6 +83,13 @@ class MediaClient:
     own ``requests.Session`` (held in a ``threading.local``), so no session state is shared,
     and each session keeps its connection alive between calls: a thread reuses one pooled
     connection for all its requests instead of opening one per call.
+
+    The environment's proxy settings (``HTTPS_PROXY``, ``NO_PROXY``, ...) and CA bundle
+    (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``) are honoured as requests honours them, but
+    read once per host for the client's life rather than on every request: requests scans
+    the whole environment twice per request, which was a third of a provider server's CPU
+    during ``pulumi up``. ``.netrc`` is not read: the API gets the client's credentials, and
+    media downloads get none.
     """
 
     def __init__(
@@ -124,6 +132,7 @@ class MediaClient:
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
+        self._environment: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def from_settings(
@@ -170,6 +179,7 @@ class MediaClient:
             session = self._session_factory()
             session.headers["User-Agent"] = USER_AGENT
             session.headers["Accept"] = "application/json"
+            session.trust_env = False  # read once per host instead: see _environment_for
             adapter = requests.adapters.HTTPAdapter(max_retries=self._retry, pool_maxsize=2)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
@@ -178,6 +188,21 @@ class MediaClient:
             with self._sessions_lock:
                 self._sessions.append(session)
         return session
+
+    def _environment_for(self, url: str) -> dict[str, Any]:
+        """``proxies`` and ``verify`` for ``url`` from the environment, as requests reads
+        them with ``trust_env``; read once per scheme and host."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        found = self._environment.get(origin)
+        if found is None:
+            found = {
+                "proxies": requests.utils.get_environ_proxies(origin),
+                "verify": os.environ.get("REQUESTS_CA_BUNDLE")
+                or os.environ.get("CURL_CA_BUNDLE") or True,
+            }
+            self._environment[origin] = found  # a race only reads the environment twice
+        return found
 
     def _media_path(self, media_id: str | None = None) -> str:
         base = f"{self.api_url}/v1/Account/{quote(self.auth_id, safe='')}/Media/"
@@ -319,14 +344,35 @@ class MediaClient:
     # -- transport --------------------------------------------------------------------------
 
     def _send(
-        self, method: str, url: str, deadline: float, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        deadline: float,
+        *,
+        auth: tuple[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        data: Any = None,
+        allow_redirects: bool = True,
     ) -> requests.Response:
-        """One call, its retries bounded by ``deadline``; the body is left to be streamed."""
+        """One call, its retries bounded by ``deadline``; the body is left to be streamed.
+
+        The request is prepared here and handed to ``Session.send``, as Plivo's own SDK
+        does, rather than through ``Session.request``: that merges seven settings per call
+        through runtime Protocol checks, and with the environment read once per host
+        (:meth:`_environment_for`) nothing is left for it to merge. The session's headers,
+        cookies and adapters still apply.
+        """
         session = self._session
         self._local.adapter.max_retries = self._retry.new(deadline=deadline)
         read = max(0.001, min(self.timeout[1], deadline - time.monotonic()))
-        return session.request(
-            method, url, timeout=(self.timeout[0], read), stream=True, **kwargs
+        prepared = requests.Request(
+            method, url, headers={**session.headers, **(headers or {})}, params=params,
+            data=data, auth=auth, cookies=session.cookies,
+        ).prepare()
+        return session.send(
+            prepared, timeout=(self.timeout[0], read), stream=True,
+            allow_redirects=allow_redirects, cert=None, **self._environment_for(url),
         )
 
     def _request(

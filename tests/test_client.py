@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -89,9 +90,11 @@ class Scripted(requests.Session):
         super().__init__()
         self.error, self.answer = error, answer
         self.sent: list[requests.PreparedRequest] = []
+        self.options: list[dict[str, Any]] = []
 
-    def send(self, request: requests.PreparedRequest, **_: Any) -> requests.Response:
+    def send(self, request: requests.PreparedRequest, **options: Any) -> requests.Response:
         self.sent.append(request)
+        self.options.append(options)
         if self.error is not None:
             raise self.error
         assert self.answer is not None
@@ -142,6 +145,49 @@ def test_the_session_factory_gets_the_clients_headers_and_retrying_adapter() -> 
     assert request.headers["Authorization"].startswith("Basic ")
     adapter = session.get_adapter("https://api.plivo.com")
     assert isinstance(adapter.max_retries, PlivoRetry)  # type: ignore[attr-defined]
+
+
+def _listed(_request: requests.PreparedRequest) -> requests.Response:
+    answer = requests.Response()
+    answer.status_code = 200
+    answer._content = json.dumps({"meta": {"total_count": 0}, "objects": []}).encode()
+    return answer
+
+
+def test_the_environments_proxy_and_ca_bundle_are_honoured_read_once_per_host(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Proxies and CA bundle reach every request as requests would read them, but the
+    environment is read once per host: a change after the first request is not seen."""
+    bundle = tmp_path / "ca.pem"
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    session = Scripted(answer=_listed)
+    with scripted_client(session) as client:
+        client.list_page()
+        monkeypatch.setenv("HTTP_PROXY", "http://other.example:3128")
+        client.list_page()
+    assert session.trust_env is False  # requests itself reads nothing per request
+    for options in session.options:
+        assert options["proxies"]["http"] == "http://proxy.example:3128"
+        assert options["verify"] == str(bundle)
+
+
+def test_no_proxy_in_the_environment_sends_that_host_direct(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    session = Scripted(answer=_listed)
+    with scripted_client(session) as client:
+        client.list_page()
+    [options] = session.options
+    assert options["proxies"] == {}
+    assert options["verify"] is True
 
 
 def test_repr_never_shows_the_token() -> None:
