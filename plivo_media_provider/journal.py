@@ -23,9 +23,9 @@ Location: ``PLIVO_MEDIA_JOURNAL_DIR`` if set, else
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
-import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -37,6 +37,9 @@ STALE_AFTER = UNSENT_RETENTION
 """Plivo deletes unsent media this long after upload, so older records settle nothing."""
 
 JOURNAL_DIR_ENV = "PLIVO_MEDIA_JOURNAL_DIR"
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+"""A record's temporary file is new (its name is random) and private to this process."""
 
 
 def default_directory() -> Path:
@@ -81,9 +84,21 @@ class UploadJournal:
         return self.directory / key.auth_id
 
     def pending(self, key: UploadKey, now: datetime) -> list[Attempt]:
-        """The unsettled attempts at ``key``, oldest first; stale ones are dropped."""
+        """The unsettled attempts at ``key``, oldest first; stale ones are dropped.
+
+        One directory scan matched by prefix: this runs before every upload, and a glob
+        would compile a new pattern (the key's sha256 is in it) each time.
+        """
         attempts = []
-        for path in self._folder(key).glob(f"{key.file_stem()}*.json"):
+        stem = key.file_stem()
+        try:
+            with os.scandir(self._folder(key)) as entries:
+                names = [e.name for e in entries
+                         if e.name.startswith(stem) and e.name.endswith(".json")]
+        except OSError:
+            return []  # no folder (nothing was ever journaled here), or it cannot be read
+        for name in names:
+            path = self._folder(key) / name
             try:
                 record = json.loads(path.read_text(encoding="utf-8"))
                 started = datetime.fromisoformat(record["started"])
@@ -109,15 +124,24 @@ class UploadJournal:
             "started": started.astimezone(timezone.utc).isoformat(),
         }
         folder = self._folder(key)
-        path = folder / f"{key.file_stem()}.{uuid.uuid4().hex[:16]}.json"
+        name = f"{key.file_stem()}.{uuid.uuid4().hex[:16]}"
+        path = folder / f"{name}.json"
+        temporary = folder / f"{name}.tmp"
+        data = json.dumps(body).encode("utf-8")
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            try:
+                handle = os.open(temporary, _CREATE, 0o600)
+            except FileNotFoundError:  # the first record of this account: make its folder
+                folder.mkdir(parents=True, exist_ok=True)
+                handle = os.open(temporary, _CREATE, 0o600)
         except OSError:
             return None
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(body, stream)
+            try:
+                if os.write(handle, data) != len(data):
+                    raise OSError(errno.ENOSPC, "short write", str(temporary))
+            finally:
+                os.close(handle)
             os.replace(temporary, path)
         except OSError:
             with contextlib.suppress(OSError):
