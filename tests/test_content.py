@@ -129,3 +129,22 @@ def test_read_verified_refuses_a_file_changed_since_check(tmp_path: Path) -> Non
     files.write(path, files.png_bytes(rgb=(0, 0, 0)))
     with pytest.raises(ContentError, match=r"changed after it was checked.*nothing was uploaded"):
         read_verified(str(path), expected)
+
+
+def test_read_verified_refuses_a_file_grown_past_the_limit_since_check(tmp_path: Path) -> None:
+    data = files.png_bytes()
+    path = files.write(tmp_path / "a.png", data)
+    expected = inspect_file(str(path)).sha256
+    assert expected is not None
+    files.write(path, data + b"\0" * MAX_FILE_BYTES)
+    with pytest.raises(ContentError, match=r"grew past Plivo's limit.*nothing was uploaded"):
+        read_verified(str(path), expected)
+
+
+def test_read_verified_refuses_a_file_grown_by_one_byte(tmp_path: Path) -> None:
+    data = files.png_bytes()
+    path = files.write(tmp_path / "a.png", data)
+    expected = hashlib.sha256(data).hexdigest()
+    files.write(path, data + b"\0")
+    with pytest.raises(ContentError, match="changed after it was checked"):
+        read_verified(str(path), expected)
