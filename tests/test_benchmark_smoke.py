@@ -92,6 +92,23 @@ def test_connections_and_memory_are_reported(figures: dict[str, Any]) -> None:
         assert isinstance(rss["met"], bool)
 
 
+def test_refresh_and_drift_read_through_the_listing_and_up_sends_one_upload_per_file(
+    figures: dict[str, Any],
+) -> None:
+    """Request counts, not times: the listing answers the Reads with fewer requests than
+    one GET per media, and a clean up sends exactly one upload per file (no searches)."""
+    assets, drift_media = figures["config"]["assets"], figures["config"]["drift_media"]
+    for profile, data in figures["profiles"].items():
+        sent = data["requests"]
+        assert sent["up"] == {report.NOOP: 0, report.PEER: assets, report.PROVIDER: assets,
+                              report.RAW: assets}, profile
+        assert sent["refresh"][report.PEER] == sent["refresh"][report.RAW] == assets
+        assert 1 <= sent["refresh"][report.PROVIDER] < assets, profile
+        assert sent["drift"][report.GETS] == drift_media
+        # One credentials probe (limit=1), then pages of 20.
+        assert 2 <= sent["drift"][report.PROVIDER] < drift_media, profile
+
+
 def test_the_config_says_what_was_measured(figures: dict[str, Any]) -> None:
     config = figures["config"]
     assert (config["assets"], config["runs"], config["rtt_ms"]) == (4, 1, 2.0)

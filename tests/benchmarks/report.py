@@ -125,6 +125,9 @@ def render(doc: dict[str, Any]) -> str:
             + ", ".join(f"{kind} {conn[kind]}" for kind in KINDS)
             + f"; provider <= {conn['limit']} (one per server worker): "
             + ("met" if conn["met"] else "MISSED"),
+            "  Plivo API requests per run (median): "
+            + "; ".join(f"{phase} " + ", ".join(f"{kind} {count}" for kind, count in by.items())
+                        for phase, by in figures["requests"].items() if phase != "preview"),
             "  server VmRSS after warm-up -> after all runs (peak), MiB: "
             + ", ".join(f"{kind} {rss[kind]['before']} -> {rss[kind]['after']} "
                         f"({rss[kind]['peak']})" for kind in SERVED_KINDS)

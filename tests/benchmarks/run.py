@@ -51,6 +51,7 @@ from pulumi.dynamic import ResourceProvider
 from plivo_media_provider import cli
 from plivo_media_provider.drift import DEFAULT_PARALLEL as DRIFT_PARALLEL
 from plivo_media_provider.emulator.latency import parse_latency
+from plivo_media_provider.journal import JOURNAL_DIR_ENV
 from plivo_media_provider.provider import MediaFileProvider
 from tests.benchmarks import floors
 from tests.benchmarks.driver import ENGINE_WORKERS, Driver
@@ -140,6 +141,9 @@ class ProfileRun:
         self.resources = {a.name: {"path": a.path} for a in self.assets}
         self.times: dict[str, dict[str, list[float]]] = {p: {} for p in PHASES}
         self.connections = dict.fromkeys(KINDS, 0)
+        self.requests: dict[str, dict[str, list[int]]] = {p: {} for p in PHASES}
+        self.control_calls = 0
+        """Control API calls made by ``_measured``: each opens a connection of its own."""
 
     def run(self) -> dict[str, Any]:
         with BenchEmulator(self.emulator_mode, self.latency) as emulator, \
@@ -151,7 +155,9 @@ class ProfileRun:
                               "PLIVO_API_URL": emulator.url}
             env = {k: v for k, v in os.environ.items()
                    if not k.startswith(("PLIVO_", "PULUMI_"))}
-            env.update(self.plivo_env, PYTHONPATH=str(ROOT))
+            # The upload journal of the benchmark's own: the user's is never read or written.
+            env.update(self.plivo_env, PYTHONPATH=str(ROOT),
+                       **{JOURNAL_DIR_ENV: str(self.workdir / f"journal-{self.latency:g}")})
             self.servers = {kind: stack.enter_context(ProviderProcess(env)) for kind in SERVED}
             before = {kind: self._warm_up(kind) for kind in SERVED}
             for run in range(self.runs):
@@ -172,12 +178,34 @@ class ProfileRun:
                 **self.connections, "limit": SERVER_WORKERS,
                 "met": self.connections[PROVIDER] <= SERVER_WORKERS,
             },
+            "requests": {phase: {kind: int(statistics.median(counts))
+                                 for kind, counts in by.items()}
+                         for phase, by in self.requests.items()},
             "rss_mib": {**memory, "limit_mib": RSS_GROWTH_LIMIT_MIB,
                         "met": memory[PROVIDER]["peak_growth"] < RSS_GROWTH_LIMIT_MIB},
         }
 
-    def _record(self, phase: str, kind: str, seconds: float) -> None:
+    def _record(self, phase: str, kind: str, seconds: float, requests: int) -> None:
+        """``kind``'s time for ``phase`` and the Plivo API requests it sent."""
         self.times[phase].setdefault(kind, []).append(seconds)
+        self.requests[phase].setdefault(kind, []).append(requests)
+
+    def _measured(self, run: Callable[[], Any]) -> tuple[float, int, Any]:
+        """Seconds, Plivo API requests sent (the emulator's count) and result of ``run``."""
+        before = self.control.stats()["requests"]
+        seconds, result = _timed(run)
+        sent = self.control.stats()["requests"] - before
+        self.control_calls += 2
+        return seconds, sent, result
+
+    def _connections_since(self, before: tuple[int, int]) -> int:
+        """TCP connections the measured code opened since ``before`` (connections, control
+        calls), less those of the control calls, this one included."""
+        opened = self.control.stats()["connections"] - before[0]
+        return opened - (self.control_calls - before[1]) - 1
+
+    def _connections_now(self) -> tuple[int, int]:
+        return self.control.stats()["connections"], self.control_calls
 
     def _warm_up(self, kind: str) -> int:
         """Preview one tiny file so the server loads the provider; its VmRSS then, in KiB."""
@@ -201,35 +229,38 @@ class ProfileRun:
         """up, preview and refresh of every asset through ``kind``'s server, from empty."""
         count = len(self.assets)
         self.control.reset()
-        before = self.control.stats()["connections"]
+        before = self._connections_now()
         driver = Driver(self.servers[kind].stub, SERVED[kind]())
-        seconds, outcome = _timed(lambda: driver.up(self.resources))
+        seconds, sent, outcome = self._measured(lambda: driver.up(self.resources))
         _check(outcome.ok and len(driver.state) == count, f"{kind} up", outcome)
-        self._record("up", kind, seconds)
-        tries = []
+        self._record("up", kind, seconds, sent)
+        tries, sent = [], 0
         for _ in range(PREVIEW_TRIES):
-            seconds, outcome = _timed(lambda: driver.preview(self.resources))
+            seconds, asked, outcome = self._measured(lambda: driver.preview(self.resources))
             _check(outcome.ok and len(outcome.same) == count, f"{kind} preview", outcome)
             tries.append(seconds)
-        self._record("preview", kind, statistics.median(tries))
-        seconds, outcome = _timed(driver.refresh)
+            sent = max(sent, asked)
+        self._record("preview", kind, statistics.median(tries), sent)
+        seconds, sent, outcome = self._measured(driver.refresh)
         _check(outcome.ok and len(outcome.same) == count, f"{kind} refresh", outcome)
-        self._record("refresh", kind, seconds)
-        # Every control call opens its own connection; the stats call counts itself.
-        self.connections[kind] += self.control.stats()["connections"] - before - 1
+        self._record("refresh", kind, seconds, sent)
+        self.connections[kind] += self._connections_since(before)
 
     def _raw(self) -> None:
         url, auth = self.emulator.url, self.emulator.auth
         self.control.reset()
-        before = self.control.stats()["connections"]
+        before = self._connections_now()
         media_ids: dict[str, str] = {}
-        self._record("up", RAW, floors.upload(url, auth, self.assets, ENGINE_WORKERS, media_ids))
+        seconds, sent, _ = self._measured(
+            lambda: floors.upload(url, auth, self.assets, ENGINE_WORKERS, media_ids))
+        self._record("up", RAW, seconds, sent)
         _check(len(media_ids) == len(self.assets), "raw upload", f"{len(media_ids)} media")
         self._record("preview", RAW, statistics.median(
-            floors.hash_files(self.assets) for _ in range(PREVIEW_TRIES)))
+            floors.hash_files(self.assets) for _ in range(PREVIEW_TRIES)), 0)
         ids = [media_ids[a.name] for a in self.assets]
-        self._record("refresh", RAW, floors.get(url, auth, ids, ENGINE_WORKERS))
-        self.connections[RAW] += self.control.stats()["connections"] - before - 1
+        seconds, sent, _ = self._measured(lambda: floors.get(url, auth, ids, ENGINE_WORKERS))
+        self._record("refresh", RAW, seconds, sent)
+        self.connections[RAW] += self._connections_since(before)
 
     def _drift(self) -> None:
         """``plivo-media drift`` in this process against one GET per media, alternately."""
@@ -248,14 +279,15 @@ class ProfileRun:
             out, err = io.StringIO(), io.StringIO()
             with _environ(self.plivo_env), contextlib.redirect_stdout(out), \
                     contextlib.redirect_stderr(err):
-                seconds, code = _timed(lambda: cli.main(argv))
+                seconds, sent, code = self._measured(lambda: cli.main(argv))
             report = json.loads(out.getvalue())
             in_sync = report["summary"]["counts"]["in_sync"]
             _check(code == 0 and in_sync == len(ids), "drift", f"exit {code}: {err.getvalue()}")
-            self._record(DRIFT, PROVIDER, seconds)
+            self._record(DRIFT, PROVIDER, seconds, sent)
 
         def gets() -> None:
-            self._record(DRIFT, GETS, floors.get(url, auth, ids, DRIFT_PARALLEL))
+            seconds, sent, _ = self._measured(lambda: floors.get(url, auth, ids, DRIFT_PARALLEL))
+            self._record(DRIFT, GETS, seconds, sent)
 
         for run in range(self.runs):
             for measure in (drift, gets) if run % 2 == 0 else (gets, drift):
