@@ -98,6 +98,17 @@ def test_refresh_reads_on_all_workers() -> None:
     assert stub.calls == ["Read"] * len(RESOURCES)
 
 
+def test_the_seconds_of_each_rpc_are_summed_and_handed_over_once() -> None:
+    stub = FakeStub(together=ENGINE_WORKERS)
+    driver = Driver(stub, NoopProvider())
+    driver.up(RESOURCES)
+    taken = driver.take_rpc_seconds()
+    assert set(taken) == {"Check", "Create"} and all(t > 0 for t in taken.values())
+    assert driver.take_rpc_seconds() == {}
+    driver.refresh()
+    assert set(driver.take_rpc_seconds()) == {"Read"}
+
+
 def test_structs_match_what_the_sdk_serializes_for_plain_values() -> None:
     props = {"path": "a.png", "size": 3.0, "tags": ["x", "y"], "meta": {"ok": True},
              "none": None, PROVIDER_KEY: "ZGlsbA=="}

@@ -109,6 +109,20 @@ def test_refresh_and_drift_read_through_the_listing_and_up_sends_one_upload_per_
         assert 2 <= sent["drift"][report.PROVIDER] < drift_media, profile
 
 
+def test_where_the_time_went_is_reported(figures: dict[str, Any]) -> None:
+    """Each served phase records its server's CPU seconds and the driver's RPC seconds."""
+    for data in figures["profiles"].values():
+        for phase in report.ENGINE_PHASES:
+            assert set(data["server_cpu_s"][phase]) == set(report.SERVED_KINDS)
+            assert all(cpu >= 0 for cpu in data["server_cpu_s"][phase].values())
+            assert set(data["rpc_s"][phase]) == set(report.SERVED_KINDS)
+        for kind in report.SERVED_KINDS:
+            assert set(data["rpc_s"]["up"][kind]) == {"Check", "Create"}, kind
+            assert set(data["rpc_s"]["preview"][kind]) == {"Check", "Diff"}, kind
+            assert set(data["rpc_s"]["refresh"][kind]) == {"Read"}, kind
+            assert all(positive(t) for t in data["rpc_s"]["up"][kind].values()), kind
+
+
 def test_the_config_says_what_was_measured(figures: dict[str, Any]) -> None:
     config = figures["config"]
     assert (config["assets"], config["runs"], config["rtt_ms"]) == (4, 1, 2.0)

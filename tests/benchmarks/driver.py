@@ -21,6 +21,8 @@ outcome and not acted on.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -79,6 +81,25 @@ class Driver:
         self.stack = stack
         self.provider_blob = serialize_provider(provider)
         self.state: dict[str, StateEntry] = {}
+        self.rpc_seconds: dict[str, float] = {}
+        """Wall seconds spent in each RPC, summed over calls (concurrent ones overlap);
+        :meth:`take_rpc_seconds` hands them over and starts again."""
+        self._rpc_lock = threading.Lock()
+
+    def _call(self, name: str, request: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return getattr(self.stub, name)(request)
+        finally:
+            elapsed = time.perf_counter() - started
+            with self._rpc_lock:
+                self.rpc_seconds[name] = self.rpc_seconds.get(name, 0.0) + elapsed
+
+    def take_rpc_seconds(self) -> dict[str, float]:
+        """The RPC seconds summed since the last call, by RPC name."""
+        with self._rpc_lock:
+            taken, self.rpc_seconds = self.rpc_seconds, {}
+        return taken
 
     def urn(self, name: str) -> str:
         return f"urn:pulumi:{self.stack}::{self.project}::{TYPE_TOKEN}::{name}"
@@ -114,7 +135,7 @@ class Driver:
     ) -> None:
         urn = self.urn(name)
         old = self.state.get(name)
-        reply = self.stub.Check(provider_pb2.CheckRequest(
+        reply = self._call("Check", provider_pb2.CheckRequest(
             urn=urn, olds=to_struct(old.inputs if old else {}),
             news=to_struct({**props, PROVIDER_KEY: self.provider_blob}),
         ))
@@ -127,7 +148,7 @@ class Driver:
             if not preview:
                 creates[name] = pool.submit(self._create, name, inputs)
             return
-        diff = self.stub.Diff(provider_pb2.DiffRequest(
+        diff = self._call("Diff", provider_pb2.DiffRequest(
             id=old.id, urn=urn, olds=to_struct(old.outputs), news=to_struct(inputs),
             old_inputs=to_struct(old.inputs),
         ))
@@ -139,8 +160,8 @@ class Driver:
             old.inputs = inputs
 
     def _create(self, name: str, inputs: dict[str, Any]) -> None:
-        reply = self.stub.Create(
-            provider_pb2.CreateRequest(urn=self.urn(name), properties=to_struct(inputs))
+        reply = self._call(
+            "Create", provider_pb2.CreateRequest(urn=self.urn(name), properties=to_struct(inputs))
         )
         self.state[name] = StateEntry(self.urn(name), reply.id, inputs,
                                       from_struct(reply.properties))
@@ -150,7 +171,7 @@ class Driver:
         outcome = Outcome()
 
         def read(name: str, entry: StateEntry) -> None:
-            reply = self.stub.Read(provider_pb2.ReadRequest(
+            reply = self._call("Read", provider_pb2.ReadRequest(
                 id=entry.id, urn=entry.urn, properties=to_struct(entry.outputs),
                 inputs=to_struct(entry.inputs),
             ))

@@ -125,6 +125,12 @@ def render(doc: dict[str, Any]) -> str:
             + ", ".join(f"{kind} {conn[kind]}" for kind in KINDS)
             + f"; provider <= {conn['limit']} (one per server worker): "
             + ("met" if conn["met"] else "MISSED"),
+            "  provider servers' CPU seconds per run (median): "
+            + "; ".join(f"{phase} " + ", ".join(f"{kind} {cpu:.2f}" for kind, cpu in by.items())
+                        for phase, by in figures["server_cpu_s"].items()),
+            "  RPC seconds summed over calls, up (median): "
+            + "; ".join(f"{kind} " + ", ".join(f"{name} {t:.2f}" for name, t in rpc.items())
+                        for kind, rpc in figures["rpc_s"]["up"].items()),
             "  Plivo API requests per run (median): "
             + "; ".join(f"{phase} " + ", ".join(f"{kind} {count}" for kind, count in by.items())
                         for phase, by in figures["requests"].items() if phase != "preview"),

@@ -55,11 +55,12 @@ from plivo_media_provider.journal import JOURNAL_DIR_ENV
 from plivo_media_provider.provider import MediaFileProvider
 from tests.benchmarks import floors
 from tests.benchmarks.driver import ENGINE_WORKERS, Driver
-from tests.benchmarks.harness import EMULATOR_MODES, BenchEmulator, memory_kib
+from tests.benchmarks.harness import EMULATOR_MODES, BenchEmulator, cpu_seconds, memory_kib
 from tests.benchmarks.noop import NoopProvider
 from tests.benchmarks.peer import NaivePlivoProvider
 from tests.benchmarks.report import (
     DRIFT,
+    ENGINE_PHASES,
     GETS,
     KINDS,
     NOOP,
@@ -113,6 +114,13 @@ def _timed(run: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
+def _median_rpc(runs: Sequence[dict[str, float]]) -> dict[str, float]:
+    """Per RPC name, the median over runs of its summed seconds."""
+    names = sorted({name for run in runs for name in run})
+    return {name: round(statistics.median(run.get(name, 0.0) for run in runs), 6)
+            for name in names}
+
+
 def _rotated(kinds: Sequence[str], shift: int) -> list[str]:
     shift %= len(kinds)
     return [*kinds[shift:], *kinds[:shift]]
@@ -142,6 +150,8 @@ class ProfileRun:
         self.times: dict[str, dict[str, list[float]]] = {p: {} for p in PHASES}
         self.connections = dict.fromkeys(KINDS, 0)
         self.requests: dict[str, dict[str, list[int]]] = {p: {} for p in PHASES}
+        self.rpc: dict[str, dict[str, list[dict[str, float]]]] = {p: {} for p in ENGINE_PHASES}
+        self.server_cpu: dict[str, dict[str, list[float]]] = {p: {} for p in ENGINE_PHASES}
         self.control_calls = 0
         """Control API calls made by ``_measured``: each opens a connection of its own."""
 
@@ -178,6 +188,11 @@ class ProfileRun:
                 **self.connections, "limit": SERVER_WORKERS,
                 "met": self.connections[PROVIDER] <= SERVER_WORKERS,
             },
+            "rpc_s": {phase: {kind: _median_rpc(runs) for kind, runs in by.items()}
+                      for phase, by in self.rpc.items()},
+            "server_cpu_s": {phase: {kind: round(statistics.median(cpu), 3)
+                                     for kind, cpu in by.items()}
+                             for phase, by in self.server_cpu.items()},
             "requests": {phase: {kind: int(statistics.median(counts))
                                  for kind, counts in by.items()}
                          for phase, by in self.requests.items()},
@@ -189,6 +204,19 @@ class ProfileRun:
         """``kind``'s time for ``phase`` and the Plivo API requests it sent."""
         self.times[phase].setdefault(kind, []).append(seconds)
         self.requests[phase].setdefault(kind, []).append(requests)
+
+    def _profiled(
+        self, phase: str, kind: str, driver: Driver, run: Callable[[], Any]
+    ) -> tuple[float, int, Any]:
+        """:meth:`_measured` for a served phase, also keeping ``kind``'s server CPU seconds
+        and the driver's RPC seconds: where the phase's time went."""
+        pid = self.servers[kind].process.pid
+        cpu = cpu_seconds(pid)
+        driver.take_rpc_seconds()
+        measured = self._measured(run)
+        self.server_cpu[phase].setdefault(kind, []).append(cpu_seconds(pid) - cpu)
+        self.rpc[phase].setdefault(kind, []).append(driver.take_rpc_seconds())
+        return measured
 
     def _measured(self, run: Callable[[], Any]) -> tuple[float, int, Any]:
         """Seconds, Plivo API requests sent (the emulator's count) and result of ``run``."""
@@ -231,17 +259,19 @@ class ProfileRun:
         self.control.reset()
         before = self._connections_now()
         driver = Driver(self.servers[kind].stub, SERVED[kind]())
-        seconds, sent, outcome = self._measured(lambda: driver.up(self.resources))
+        seconds, sent, outcome = self._profiled("up", kind, driver,
+                                                lambda: driver.up(self.resources))
         _check(outcome.ok and len(driver.state) == count, f"{kind} up", outcome)
         self._record("up", kind, seconds, sent)
         tries, sent = [], 0
         for _ in range(PREVIEW_TRIES):
-            seconds, asked, outcome = self._measured(lambda: driver.preview(self.resources))
+            seconds, asked, outcome = self._profiled(
+                "preview", kind, driver, lambda: driver.preview(self.resources))
             _check(outcome.ok and len(outcome.same) == count, f"{kind} preview", outcome)
             tries.append(seconds)
             sent = max(sent, asked)
         self._record("preview", kind, statistics.median(tries), sent)
-        seconds, sent, outcome = self._measured(driver.refresh)
+        seconds, sent, outcome = self._profiled("refresh", kind, driver, driver.refresh)
         _check(outcome.ok and len(outcome.same) == count, f"{kind} refresh", outcome)
         self._record("refresh", kind, seconds, sent)
         self.connections[kind] += self._connections_since(before)
