@@ -190,6 +190,27 @@ def test_no_proxy_in_the_environment_sends_that_host_direct(
     assert options["verify"] is True
 
 
+def test_a_download_sends_no_credentials_even_with_a_netrc_for_its_host(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine media.example login someone password secret\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+
+    def served(_request: requests.PreparedRequest) -> requests.Response:
+        answer = requests.Response()
+        answer.status_code = 200
+        answer._content = b"bytes"
+        return answer
+
+    session = Scripted(answer=served)
+    media = Media.from_json({**BASE, "size": 5, "media_url": "https://media.example/m1"})
+    with scripted_client(session) as client:
+        assert client.download(media) == b"bytes"
+    [request] = session.sent
+    assert "Authorization" not in request.headers
+
+
 def test_repr_never_shows_the_token() -> None:
     client = MediaClient("MA0123456789ABCDEFGH", "hunter2-token", "http://127.0.0.1:9")
     assert "hunter2-token" not in repr(client)
