@@ -101,6 +101,8 @@ class SharedListing:
         self._media: dict[str, Media] = {}
         self._pages: list[_Page] = []
         self._in_flight: set[int] = set()
+        self._end: int | None = None
+        """The lowest offset a page came back empty from: the list ends before it."""
         self._total: int | None = None
         self._answered_here = 0
         self._restarted_for: datetime | None = None
@@ -195,6 +197,8 @@ class SharedListing:
                         offset + len(page.objects) >= page.total_count,
                     ))
                     self._pages.sort(key=lambda p: p.offset)
+                else:
+                    self._end = offset if self._end is None else min(self._end, offset)
                 self._cond.notify_all()
                 if not page.objects and offset == aim.offset:
                     return None
@@ -209,6 +213,8 @@ class SharedListing:
             for offset in (aim.offset + step * MAX_PAGE_SIZE, aim.offset - step * MAX_PAGE_SIZE):
                 if not aim.low <= offset < aim.high or self._claimed(offset):
                     continue
+                if self._end is not None and offset >= self._end:
+                    continue  # the list has shrunk since: nothing is there any more
                 if any(p.offset - MAX_PAGE_SIZE < offset < p.end for p in self._pages):
                     continue
                 return offset
