@@ -58,7 +58,10 @@ def summarize(profiles: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             else:
                 provider, peer = _median(runs, PROVIDER), _median(runs, PEER)
                 floor = _median(runs, NOOP) + _median(runs, RAW)
-            ratios = {"floor": provider / floor, "peer": None if peer is None else provider / peer}
+            # Judged on the ratios as reported (3 places), so a verdict never contradicts
+            # the figure printed beside it.
+            ratios = {"floor": round(provider / floor, 3),
+                      "peer": None if peer is None else round(provider / peer, 3)}
             targets = TARGETS.get((phase, profile), {})
             verdicts = [(ratio := ratios[key]) is not None and ratio <= limit
                         for key, limit in targets.items()]
@@ -68,8 +71,8 @@ def summarize(profiles: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 "peer_s": None if peer is None else round(peer, 6),
                 "noop_s": None if phase == DRIFT else round(_median(runs, NOOP), 6),
                 "raw_s": None if phase == DRIFT else round(_median(runs, RAW), 6),
-                "ratio_floor": round(ratios["floor"], 3),
-                "ratio_peer": None if ratios["peer"] is None else round(ratios["peer"], 3),
+                "ratio_floor": ratios["floor"],
+                "ratio_peer": ratios["peer"],
                 "peer_ratio_floor": None if peer is None else round(peer / floor, 3),
                 "targets": targets,
                 "met": all(verdicts) if verdicts else None,
