@@ -24,7 +24,6 @@ the package's errors have their request and response removed.
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import time
@@ -85,11 +84,11 @@ class MediaClient:
     connection for all its requests instead of opening one per call.
 
     The environment's proxy settings (``HTTPS_PROXY``, ``NO_PROXY``, ...) and CA bundle
-    (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``) are honoured as requests honours them, but
-    read once per host for the client's life rather than on every request: requests scans
-    the whole environment twice per request, which was a third of a provider server's CPU
-    during ``pulumi up``. ``.netrc`` is not read: the API gets the client's credentials, and
-    media downloads get none.
+    (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``), and a session factory's own ``proxies``,
+    ``verify`` and ``cert``, are honoured as requests merges them, but once per thread and
+    host rather than on every request: requests scans the whole environment twice per
+    request, which was a third of a provider server's CPU during ``pulumi up``. ``.netrc``
+    is not read: the API gets the client's credentials, and media downloads get none.
     """
 
     def __init__(
@@ -132,7 +131,6 @@ class MediaClient:
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
-        self._environment: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def from_settings(
@@ -179,29 +177,28 @@ class MediaClient:
             session = self._session_factory()
             session.headers["User-Agent"] = USER_AGENT
             session.headers["Accept"] = "application/json"
-            session.trust_env = False  # read once per host instead: see _environment_for
             adapter = requests.adapters.HTTPAdapter(max_retries=self._retry, pool_maxsize=2)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             self._local.session = session
             self._local.adapter = adapter
+            self._local.environment = {}
             with self._sessions_lock:
                 self._sessions.append(session)
         return session
 
-    def _environment_for(self, url: str) -> dict[str, Any]:
-        """``proxies`` and ``verify`` for ``url`` from the environment, as requests reads
-        them with ``trust_env``; read once per scheme and host."""
+    def _environment_for(self, session: requests.Session, url: str) -> dict[str, Any]:
+        """``proxies``, ``verify`` and ``cert`` for ``url``, merged by requests itself from
+        the session's own settings and, when its ``trust_env`` is on, the environment; once
+        per thread's session and origin."""
         parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        found = self._environment.get(origin)
+        origin = f"{parts.scheme}://{parts.netloc}/"
+        cache: dict[str, dict[str, Any]] = self._local.environment
+        found = cache.get(origin)
         if found is None:
-            found = {
-                "proxies": requests.utils.get_environ_proxies(origin),
-                "verify": os.environ.get("REQUESTS_CA_BUNDLE")
-                or os.environ.get("CURL_CA_BUNDLE") or True,
-            }
-            self._environment[origin] = found  # a race only reads the environment twice
+            merged = session.merge_environment_settings(origin, {}, None, None, None)
+            found = {key: merged[key] for key in ("proxies", "verify", "cert")}
+            cache[origin] = found
         return found
 
     def _media_path(self, media_id: str | None = None) -> str:
@@ -372,7 +369,7 @@ class MediaClient:
         ).prepare()
         return session.send(
             prepared, timeout=(self.timeout[0], read), stream=True,
-            allow_redirects=allow_redirects, cert=None, **self._environment_for(url),
+            allow_redirects=allow_redirects, **self._environment_for(session, url),
         )
 
     def _request(

@@ -169,7 +169,6 @@ def test_the_environments_proxy_and_ca_bundle_are_honoured_read_once_per_host(
         client.list_page()
         monkeypatch.setenv("HTTP_PROXY", "http://other.example:3128")
         client.list_page()
-    assert session.trust_env is False  # requests itself reads nothing per request
     for options in session.options:
         assert options["proxies"]["http"] == "http://proxy.example:3128"
         assert options["verify"] == str(bundle)
@@ -188,6 +187,34 @@ def test_no_proxy_in_the_environment_sends_that_host_direct(
     [options] = session.options
     assert options["proxies"] == {}
     assert options["verify"] is True
+
+
+def test_a_session_factorys_own_proxies_ca_and_certificate_are_kept(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for key in ("HTTP_PROXY", "http_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(key, raising=False)
+    session = Scripted(answer=_listed)
+    session.proxies = {"http": "http://corporate.example:8080"}
+    session.verify = str(tmp_path / "corporate-ca.pem")
+    session.cert = str(tmp_path / "client.pem")
+    with scripted_client(session) as client:
+        client.list_page()
+    [options] = session.options
+    assert options["proxies"]["http"] == "http://corporate.example:8080"
+    assert options["verify"] == session.verify and options["cert"] == session.cert
+
+
+def test_a_session_that_does_not_trust_the_environment_reads_none_of_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    session = Scripted(answer=_listed)
+    session.trust_env = False
+    with scripted_client(session) as client:
+        client.list_page()
+    [options] = session.options
+    assert options["proxies"] == {} and options["verify"] is True
 
 
 def test_a_download_sends_no_credentials_even_with_a_netrc_for_its_host(
