@@ -1,7 +1,8 @@
-"""The HTTP client for Plivo's Media API: the only module that knows ``requests``.
+"""The HTTP client for Plivo's Media API: with :mod:`.transport`, the only code that knows
+``requests``.
 
-Every ``requests``/``urllib3`` failure and every error status is translated into the
-package's error tree in one place, :func:`_translated`, and nowhere else.
+Every ``requests``/``urllib3`` failure is translated into the package's error tree in one
+place, :func:`.transport.translated`, and every error status in :mod:`.answers`.
 
 Retries belong to urllib3 (``Retry`` mounted through requests' ``HTTPAdapter``), not to a
 hand-written loop:
@@ -24,24 +25,18 @@ the package's errors have their request and response removed.
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
-import urllib3
-from urllib3.exceptions import NewConnectionError
 
 from ._version import __version__
-from .answers import Answer, json_problem, raise_for_status, summary
+from .answers import json_problem, raise_for_status, summary
 from .errors import (
-    TransportError,
     UnexpectedResponse,
-    UploadOutcomeUnknown,
     UploadPartlyRefused,
 )
 from .facts import MAX_FILES_PER_UPLOAD, MAX_PAGE_SIZE
@@ -56,6 +51,7 @@ from .settings import (
     Settings,
     Sources,
 )
+from .transport import MAX_ANSWER_BYTES, answer_of, read_body, translated
 from .wire import RETRY_AFTER_MAX, MultipartBody, PlivoRetry
 
 __all__ = [
@@ -71,9 +67,6 @@ __all__ = [
 ]
 
 USER_AGENT = f"plivo-media-provider/{__version__}"
-MAX_ANSWER_BYTES = 8 * 1024 * 1024
-"""The largest answer body read (API JSON or media bytes); a larger one is refused."""
-_READ_CHUNK = 64 * 1024
 
 class MediaClient:
     """A client for one Plivo account's Media API.
@@ -331,11 +324,11 @@ class MediaClient:
         """Return the bytes served at ``media.media_url`` (a public URL: no credentials sent)."""
         operation = f"download media {media.media_id}"
         deadline = time.monotonic() + self.request_deadline
-        with _translated(operation, upload=False, url=media.media_url, sources=self.sources):
+        with translated(operation, upload=False, url=media.media_url, sources=self.sources):
             response = self._send("GET", media.media_url, deadline)
-            body = _read_body(response, operation, deadline)
+            body = read_body(response, operation, deadline)
         if response.status_code != 200:
-            raise_for_status(_answer(response), body, operation, sources=self.sources)
+            raise_for_status(answer_of(response), body, operation, sources=self.sources)
         return body
 
     # -- transport --------------------------------------------------------------------------
@@ -382,146 +375,26 @@ class MediaClient:
     ) -> dict[str, Any]:
         upload = method == "POST"
         deadline = time.monotonic() + self.request_deadline
-        with _translated(operation, upload=upload, url=url, file_names=file_names,
+        with translated(operation, upload=upload, url=url, file_names=file_names,
                          sources=self.sources):
             response = self._send(method, url, deadline, auth=self._auth, **kwargs)
-            content = _read_body(response, operation, deadline)
+            content = read_body(response, operation, deadline)
         if not 200 <= response.status_code < 300:
             collection = method == "GET" and url == self._media_path()  # the list
-            raise_for_status(_answer(response), content, operation, sources=self.sources,
+            raise_for_status(answer_of(response), content, operation, sources=self.sources,
                              base_url=self.api_url if collection else None)
         try:
             body = json.loads(content)
         except ValueError:
             raise UnexpectedResponse(
                 f"Plivo answered {operation} with HTTP {response.status_code} but the body is "
-                f"{json_problem(content)}: {summary(_answer(response), content)}.",
+                f"{json_problem(content)}: {summary(answer_of(response), content)}.",
                 status=response.status_code,
             ) from None
         if not isinstance(body, dict):
             raise UnexpectedResponse(
                 f"Plivo answered {operation} with JSON that is not an object: "
-                f"{summary(_answer(response), content)}.",
+                f"{summary(answer_of(response), content)}.",
                 status=response.status_code,
             )
         return body
-
-
-def _answer(response: requests.Response) -> Answer:
-    return Answer(response.status_code, response.headers, response.reason or "")
-
-
-class _AnswerTooLarge(Exception):
-    """Raised inside :func:`_translated`: the answer passed MAX_ANSWER_BYTES."""
-
-
-class _DeadlinePassed(Exception):
-    """Raised inside :func:`_translated`: the answer was still arriving at the deadline."""
-
-
-def _read_body(response: requests.Response, operation: str, deadline: float) -> bytes:
-    """The answer's body, read as it arrives, refused past MAX_ANSWER_BYTES or the deadline."""
-    raw = response.raw
-    if not isinstance(raw, urllib3.BaseHTTPResponse):
-        return response.content  # an answer built in memory, e.g. by a test's transport
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
-        response.close()
-        raise _AnswerTooLarge(int(declared))
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        while chunk := raw.read1(_READ_CHUNK):
-            size += len(chunk)
-            if size > MAX_ANSWER_BYTES:
-                raise _AnswerTooLarge(size)
-            chunks.append(chunk)
-            if time.monotonic() > deadline and raw.length_remaining != 0:
-                raise _DeadlinePassed(operation)
-    except (_AnswerTooLarge, _DeadlinePassed):
-        response.close()
-        raise
-    return b"".join(chunks)
-
-
-def _caused_by_connect_failure(exc: BaseException) -> bool:
-    """True when the chain shows the TCP connection was never made, so nothing was sent."""
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            return False
-        if isinstance(seen, (NewConnectionError, requests.exceptions.ConnectTimeout)):
-            return True
-        reason = getattr(seen, "reason", None)
-        if isinstance(reason, BaseException) and reason is not seen:
-            seen = reason
-            continue
-        args = getattr(seen, "args", ())
-        nested = next((a for a in args if isinstance(a, BaseException)), None)
-        seen = nested or seen.__cause__ or seen.__context__
-    return False
-
-
-def _scrubbed(exc: BaseException) -> BaseException:
-    """``exc`` with every request and response it carries removed: they hold credentials."""
-    seen: set[int] = set()
-    pending: list[BaseException] = [exc]
-    while pending:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        for attribute in ("request", "response"):
-            if getattr(current, attribute, None) is not None:
-                setattr(current, attribute, None)
-        linked = [current.__cause__, current.__context__, getattr(current, "reason", None),
-                  *current.args]
-        pending.extend(item for item in linked if isinstance(item, BaseException))
-    return exc
-
-
-@contextmanager
-def _translated(
-    operation: str, *, upload: bool, url: str, file_names: tuple[str, ...] = (),
-    sources: Sources = PULUMI_SOURCES,
-) -> Iterator[None]:
-    """Translate requests' exceptions into the package's; the one place that does so."""
-    url_setting = sources.name("api_url")
-    host = re.sub(r"^(https?://[^/]+).*$", r"\1", url)
-    names = ", ".join(repr(n) for n in file_names)
-    try:
-        yield
-    except _AnswerTooLarge as exc:
-        message = (f"Plivo's answer to {operation} at {host} is over {MAX_ANSWER_BYTES:,} bytes "
-                   f"({exc.args[0]:,} read); it was refused unread. Check {url_setting}.")
-        if upload:
-            raise UploadOutcomeUnknown(f"{message} The upload of {names} may be stored.",
-                                       file_names=file_names) from None
-        raise TransportError(message) from None
-    except _DeadlinePassed:
-        message = (f"{operation[:1].upper()}{operation[1:]} at {host} was still arriving at "
-                   f"its deadline ({sources.name('request_deadline')})")
-        if upload:
-            raise UploadOutcomeUnknown(f"{message}; the upload of {names} may be stored.",
-                                       file_names=file_names, timed_out=True) from None
-        raise TransportError(f"{message}; check the network and run again.") from None
-    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
-        _scrubbed(exc)
-        if _caused_by_connect_failure(exc):
-            raise TransportError(
-                f"Could not connect to {host} for {operation}; nothing was sent. Check the API "
-                f"URL ({url_setting}) and the network, then run again."
-            ) from exc
-        timed_out = isinstance(exc, (requests.exceptions.Timeout,
-                                     urllib3.exceptions.TimeoutError))
-        if upload:
-            raise UploadOutcomeUnknown(
-                f"The upload of {names} to {host} got no answer ({type(exc).__name__}); "
-                "Plivo may or may not have stored it.",
-                file_names=file_names, timed_out=timed_out,
-            ) from exc
-        kind = "timed out" if timed_out else "failed"
-        raise TransportError(
-            f"{operation[:1].upper()}{operation[1:]} at {host} {kind} with no answer "
-            f"({type(exc).__name__}) after retries; check the network and run again."
-        ) from exc

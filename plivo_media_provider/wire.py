@@ -1,7 +1,7 @@
 """What goes on the wire for the client: the multipart upload body and the retry policy.
 
-Both are urllib3 objects; :mod:`.client`, the only module that knows ``requests``, mounts
-them.
+Both are urllib3 objects; :mod:`.client`, which with :mod:`.transport` alone knows
+``requests``, mounts them.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import requests
 
 import plivo_media_provider
 from plivo_media_provider import errors
-from plivo_media_provider.client import _translated
+from plivo_media_provider.transport import translated
 
 
 def test_every_error_descends_from_the_root_and_has_a_docstring() -> None:
@@ -50,8 +50,8 @@ def _all_request_exceptions() -> list[type[BaseException]]:
 
 @pytest.mark.parametrize("upload", [False, True], ids=["read", "upload"])
 @pytest.mark.parametrize("exc_type", _all_request_exceptions(), ids=lambda c: c.__name__)
-def test_every_requests_exception_is_translated(exc_type: type[Exception], upload: bool) -> None:
-    with pytest.raises(errors.TransportError) as caught, _translated(
+def test_every_requests_exception_istranslated(exc_type: type[Exception], upload: bool) -> None:
+    with pytest.raises(errors.TransportError) as caught, translated(
         "retrieve media x", upload=upload, url="https://api.plivo.com/v1/x", file_names=("a.png",)
     ):
         # JSONDecodeError needs the document and position that json gives it.

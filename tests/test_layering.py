@@ -22,7 +22,7 @@ LAYERS = [
     # the emulator stands in for Plivo: it may share Plivo's facts, nothing else
     "emulator",
     # plain data and local inspection
-    "media", "content", "settings", "answers", "journal", "stack_export", "wire",
+    "media", "content", "settings", "answers", "journal", "stack_export", "wire", "transport",
     # the HTTP client, then what is built on it
     "client", "proof", "listing", "reconcile",
     # the dynamic provider, then the resources a program declares
@@ -32,12 +32,12 @@ LAYERS = [
     "drift",
     "demo_project", "demo_kit", "demo", "cli", "__main__", "__init__",
 ]
-HTTP_LAYER = {"client", "wire", "answers", "proof"}
+HTTP_LAYER = {"client", "transport", "wire", "answers", "proof"}
 """Modules allowed to import ``requests``: the client and the modules under it."""
 NO_PULUMI = {"_version", "errors", "exits", "facts", "clock", "schema", "walk", "globs", "table",
              "media", "content",
              "settings", "answers", "journal", "stack_export", "wire", "client", "proof",
-             "listing", "reconcile", "emulator"}
+             "listing", "reconcile", "emulator", "transport"}
 
 
 def _unit(path: Path) -> str:
