@@ -78,4 +78,5 @@ def test_2000_media_files_through_the_provider_server(
         refreshed = engine.refresh()
         sent = control.stats()["requests"] - before
     assert refreshed.ok and refreshed.deleted == [] and len(engine.state) == ENGINE_RESOURCES
-    assert sent < ENGINE_RESOURCES // 4, f"refresh sent {sent} requests"
+    # One list request per 20 media, the listing's page budget allowing a couple more.
+    assert sent <= ENGINE_RESOURCES // 20 + 3, f"refresh sent {sent} requests"
