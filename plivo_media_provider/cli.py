@@ -10,12 +10,12 @@ on stdout whatever happens, bad usage included (see :func:`.drift.failure_docume
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import NoReturn
 
+from . import cli_options as options
 from ._version import __version__
 from .errors import PlivoMediaError
 from .exits import ExitCode
@@ -49,112 +49,6 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message, self.prog)
 
 
-# -- option values ----------------------------------------------------------------------------
-
-
-def _checked(check: Callable[[str], object]) -> Callable[[str], object]:
-    """A ``type=`` for argparse from a check that raises ValueError with its own words."""
-
-    def parse(text: str) -> object:
-        try:
-            return check(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    parse.__name__ = check.__name__
-    return parse
-
-
-def _whole(text: str, limit: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a whole number: {limit}") from None
-
-
-def _port(text: str) -> int:
-    from .emulator.startup import MAX_PORT, check_port
-
-    return check_port(_whole(text, f"use 1 to {MAX_PORT}, or 0 for any free port"))
-
-
-def _host(text: str) -> str:
-    from .emulator.startup import check_host
-
-    return check_host(text)
-
-
-def _data_dir(text: str) -> str:
-    from .emulator.startup import check_data_dir
-
-    return check_data_dir(text)
-
-
-def _ready_file(text: str) -> str:
-    from .emulator.startup import check_ready_file
-
-    return check_ready_file(text)
-
-
-def _rate_limit(text: str) -> tuple[int, float]:
-    from .emulator import parse_rate_limit
-
-    return parse_rate_limit(text)
-
-
-def _seconds(text: str) -> float:
-    limit = f"give seconds above 0 and at most {MAX_SECONDS:g}, like 30"
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a number: {limit}") from None
-    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
-        raise ValueError(f"{text!r} is out of range: {limit}")
-    return value
-
-
-def _retries(text: str) -> int:
-    limit = f"give a whole number from 0 to {MAX_RETRIES}"
-    value = _whole(text, limit)
-    if not 0 <= value <= MAX_RETRIES:
-        raise ValueError(f"{value} is out of range: {limit}")
-    return value
-
-
-def _at_least(minimum: int) -> Callable[[str], object]:
-    def at_least(text: str) -> int:
-        limit = f"give a whole number of {minimum} or more"
-        value = _whole(text, limit)
-        if value < minimum:
-            raise ValueError(f"{value} is too small: {limit}")
-        return value
-
-    return _checked(at_least)
-
-
-def _warn_within(text: str) -> timedelta:
-    from .drift import parse_warn_within
-
-    return parse_warn_within(text)
-
-
-def _since(text: str) -> timedelta:
-    from .facts import parse_duration
-
-    try:
-        return parse_duration(text, what="window")
-    except ValueError:
-        raise ValueError(
-            f"{text!r} is not a duration longer than zero; write it like '30m', '6h' or '2d'"
-        ) from None
-
-
-def _api_url(text: str) -> str:
-    from .settings import check_api_url
-
-    return check_api_url(text, CLI_SOURCES)
-
-
 # -- commands ---------------------------------------------------------------------------------
 
 
@@ -170,23 +64,23 @@ def _add_emulator(commands: argparse._SubParsersAction[_Parser]) -> None:
             "--ready-file, writes the URL to that file."
         ),
     )
-    sub.add_argument("--host", type=_checked(_host), default="127.0.0.1",
+    sub.add_argument("--host", type=options.checked(options.host), default="127.0.0.1",
                      help="address to bind (default 127.0.0.1)")
-    sub.add_argument("--port", type=_checked(_port), default=8099,
+    sub.add_argument("--port", type=options.checked(options.port), default=8099,
                      help="port to bind, 1-65535, or 0 for any free port (default 8099)")
     sub.add_argument("--auth-id", default=DEFAULT_AUTH_ID, help="account auth id to accept")
     sub.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN, help="auth token to accept")
-    sub.add_argument("--data-dir", type=_checked(_data_dir), metavar="DIR",
+    sub.add_argument("--data-dir", type=options.checked(options.data_dir), metavar="DIR",
                      help="keep media in this folder across restarts (created if missing)")
     limit = sub.add_mutually_exclusive_group()
-    limit.add_argument("--rate-limit", type=_checked(_rate_limit), default="300/5",
+    limit.add_argument("--rate-limit", type=options.checked(options.rate_limit), default="300/5",
                        metavar="N/SECONDS",
                        help="requests per seconds per account (default 300/5)")
     limit.add_argument("--no-rate-limit", action="store_true", help="switch the rate limit off")
     sub.add_argument("--latency", default="0ms", metavar="DURATION",
                      help="hold back every Plivo answer this long, like a WAN round trip "
                           "(e.g. 60ms; default 0ms)")
-    sub.add_argument("--ready-file", type=_checked(_ready_file), metavar="PATH",
+    sub.add_argument("--ready-file", type=options.checked(options.ready_file), metavar="PATH",
                      help="once listening, write the URL to this file (atomically); it is "
                           "removed when the emulator stops")
     sub.add_argument("--verbose", action="store_true", help="log each request (never its auth)")
@@ -227,13 +121,15 @@ _CREDENTIALS_NOTE = (
 
 
 def _add_client_options(sub: _Parser) -> None:
-    sub.add_argument("--api-url", type=_checked(_api_url), metavar="URL",
+    sub.add_argument("--api-url", type=options.checked(options.api_url), metavar="URL",
                      help="Plivo's API root, like https://api.plivo.com, without /v1 "
                           "(default: PLIVO_API_URL, then Plivo's)")
-    sub.add_argument("--timeout", type=_checked(_seconds), default=None, metavar="SECONDS",
+    sub.add_argument("--timeout", type=options.checked(options.seconds), default=None,
+                     metavar="SECONDS",
                      help=f"read timeout per request, above 0 and at most {MAX_SECONDS:g} "
                           "(default: PLIVO_READ_TIMEOUT, then 60)")
-    sub.add_argument("--retries", type=_checked(_retries), default=None, metavar="N",
+    sub.add_argument("--retries", type=options.checked(options.retries), default=None,
+                     metavar="N",
                      help=f"retries per request on 429, 5xx and broken connections, 0 to "
                           f"{MAX_RETRIES} (default: PLIVO_RETRIES, then 4)")
     sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -260,12 +156,12 @@ def _add_drift(commands: argparse._SubParsersAction[_Parser]) -> None:
                      help="the Pulumi project directory: relative paths in state are resolved "
                           "against it, and --stack runs pulumi there (default: the current "
                           "directory)")
-    sub.add_argument("--warn-within", type=_checked(_warn_within), default=timedelta(hours=1),
-                     metavar="DURATION",
+    sub.add_argument("--warn-within", type=options.checked(options.warn_within),
+                     default=timedelta(hours=1), metavar="DURATION",
                      help="warn about unsent media expiring this soon (default 1h; 0 = off)")
     sub.add_argument("--verify-content", action="store_true",
                      help="also download each media and compare its sha256 with state")
-    sub.add_argument("--parallel", type=_at_least(1), default=8, metavar="N",
+    sub.add_argument("--parallel", type=options.at_least(1), default=8, metavar="N",
                      help="requests in flight at once, 1 or more (default 8)")
     _add_client_options(sub)
     sub.set_defaults(handler=_run_drift)
@@ -299,9 +195,9 @@ def _add_ls(commands: argparse._SubParsersAction[_Parser]) -> None:
     sub.add_argument("--name", metavar="GLOB",
                      help="only media whose file name matches this shell glob "
                           "(case-sensitive), e.g. '*.png'")
-    sub.add_argument("--since", type=_checked(_since), metavar="DURATION",
+    sub.add_argument("--since", type=options.checked(options.since), metavar="DURATION",
                      help="only media uploaded within this long, e.g. 30m, 6h, 2d")
-    sub.add_argument("--limit", type=_at_least(1), metavar="N",
+    sub.add_argument("--limit", type=options.at_least(1), metavar="N",
                      help="list at most N media, 1 or more (the newest that match)")
     _add_client_options(sub)
     sub.set_defaults(handler=_run_ls)
@@ -337,7 +233,7 @@ def _add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
     sub.add_argument("--project-dir", metavar="DIR",
                      help="the repository checkout, or an empty folder to copy the demo "
                           "project into (default: the checkout, else ./plivo-media-demo/)")
-    sub.add_argument("--port", type=_checked(_port), default=8099,
+    sub.add_argument("--port", type=options.checked(options.port), default=8099,
                      help="emulator port, 1-65535 or 0 for any free one (default 8099; a "
                           "free one if taken; without Pulumi the test kit always takes a "
                           "free one)")

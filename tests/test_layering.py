@@ -30,7 +30,7 @@ LAYERS = [
     # the test kit, ls, drift, the demo and the command line
     "kit_state", "kit_engine", "testing", "pytest_plugin", "ls", "drift_report",
     "drift",
-    "demo_project", "demo_kit", "demo", "cli", "__main__", "__init__",
+    "demo_project", "demo_kit", "demo", "cli_options", "cli", "__main__", "__init__",
 ]
 HTTP_LAYER = {"client", "transport", "wire", "answers", "proof"}
 """Modules allowed to import ``requests``: the client and the modules under it."""
