@@ -324,7 +324,7 @@ class MediaFileProvider(ResourceProvider):
                 "or remove adopt_media_id to upload it."
             )
         for key, live in (("file_name", media.file_name), ("content_type", media.content_type)):
-            if props.get(key) != live:
+            if _differs(key, props.get(key), live):
                 raise ContentError(
                     f"adopt_media_id {media_id!r}: Plivo has it with {key} {live!r}, but the "
                     f"resource says {props.get(key)!r}; set {key}={live!r} to adopt it as it is."

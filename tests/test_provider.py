@@ -268,6 +268,14 @@ def test_adoption_of_missing_media_fails_clearly(env: Control, logo: Path) -> No
         MediaFileProvider().create(checked(logo, adopt_media_id="nope"))
 
 
+def test_adoption_compares_the_content_type_without_case(env: Control, logo: Path) -> None:
+    media_id = _upload_with_create(logo)
+    inputs = {**checked(logo, adopt_media_id=media_id), "content_type": "IMAGE/PNG"}
+    assert MediaFileProvider().create(inputs).id == media_id  # as old state may spell it
+    with pytest.raises(ContentError, match="content_type"):
+        MediaFileProvider().create({**inputs, "content_type": "image/gif"})
+
+
 def test_adoption_requires_the_live_file_name(env: Control, logo: Path) -> None:
     media_id = _upload_with_create(logo)
     with pytest.raises(ContentError, match=re.escape("set file_name='logo.png'")):
