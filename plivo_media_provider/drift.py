@@ -92,6 +92,7 @@ from .facts import (
     sha256_stream,
 )
 from .listing import find_media
+from .ls import media_listing, render_listing, run_ls  # moved to ls.py; old imports keep working
 from .settings import CLI_SOURCES, resolve_settings
 from .stack_export import StateResource, media_resources, read_export
 
@@ -433,9 +434,12 @@ __all__ = [
     "Status",
     "check_drift",
     "failure_document",
+    "media_listing",
     "parse_warn_within",
     "progress_printer",
+    "render_listing",
     "render_table",
     "run_drift",
+    "run_ls",
     "wants_progress",
 ]
