@@ -28,6 +28,7 @@ from typing import Any, Union
 
 import pulumi
 
+from .content import has_control_characters
 from .errors import MediaAssetsError
 from .globs import compile_glob, glob_problem, is_hidden, names_hidden
 from .resources import MediaFileArgs
@@ -60,7 +61,7 @@ def _logical_name_problem(logical: str) -> str | None:
         return "a logical name must not be empty"
     if "::" in logical:
         return f"logical name {logical!r} contains '::', which Pulumi reserves in URNs"
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in logical):
+    if has_control_characters(logical):
         return f"logical name {logical!r} contains control characters"
     return None
 

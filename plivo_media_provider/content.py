@@ -28,8 +28,8 @@ from .facts import (
 
 __all__ = [  # the limits and tables live in facts; they are re-exported for old imports
     "ALLOWED_CONTENT_TYPES", "EXTENSION_TYPES", "MAX_FILES_PER_UPLOAD", "MAX_FILE_BYTES",
-    "TEXT_TYPES", "Inspection", "Problem", "describe_size", "inspect_file", "read_verified",
-    "sha256_bytes", "sniff_binary_type",
+    "TEXT_TYPES", "Inspection", "Problem", "describe_size", "has_control_characters",
+    "inspect_file", "read_verified", "sha256_bytes", "sniff_binary_type",
 ]
 
 _CHUNK = 256 * 1024
@@ -76,6 +76,12 @@ def sniff_binary_type(head: bytes) -> str | None:
 def _text_type_for(path: str) -> str:
     declared = EXTENSION_TYPES.get(os.path.splitext(path)[1].lower())
     return declared if declared in TEXT_TYPES else "text/plain"
+
+
+def has_control_characters(text: str) -> bool:
+    """True when ``text`` holds an ASCII control character (below 32, or DEL): refused in
+    names Plivo shows and in the names Pulumi puts in URNs."""
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
 
 
 def _shown(path: str) -> str:

@@ -24,7 +24,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult
 from pulumi.output import UNKNOWN, Unknown
 
-from .content import inspect_file
+from .content import has_control_characters, inspect_file
 from .errors import ConfigurationError
 from .facts import UNSENT_RETENTION, UNSENT_RETENTION_WORDS, Duration, parse_duration
 from .schema import DERIVED, LIVE_OUTPUTS
@@ -39,7 +39,8 @@ SHORT_REUPLOAD = timedelta(minutes=10)
 _SUGGESTED_REUPLOAD = Duration((UNSENT_RETENTION - timedelta(hours=1)).total_seconds())
 
 
-def _is_unknown(value: Any) -> bool:
+def is_unknown(value: Any) -> bool:
+    """True for a value the engine does not know yet (a preview of a computed input)."""
     return isinstance(value, Unknown)
 
 
@@ -52,7 +53,7 @@ def file_name_problem(name: Any) -> str | None:
             f"file_name {name!r} must be a bare file name without '/' or '\\'; Plivo shows it "
             "as the attachment's name. Use a name like 'logo.png'."
         )
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+    if has_control_characters(name):
         return f"file_name {name!r} contains control characters; use printable characters."
     if len(name.encode("utf-8")) > MAX_FILE_NAME_BYTES:
         return (
@@ -128,13 +129,13 @@ def check_inputs(news: Mapping[str, Any], config: Mapping[str, Any]) -> CheckRes
     if path is None or (isinstance(path, str) and not path.strip()):
         failures.append(CheckFailure("path", "path is required: the local file to upload."))
         return CheckResult(inputs, failures)
-    if not _is_unknown(path) and not isinstance(path, str):
+    if not is_unknown(path) and not isinstance(path, str):
         failures.append(CheckFailure("path", f"path must be a string, got {path!r}."))
         return CheckResult(inputs, failures)
 
     for key in ("adopt_media_id", "reupload_after", "content_type"):
         value = news.get(key)
-        if value is not None and not _is_unknown(value) and not isinstance(value, str):
+        if value is not None and not is_unknown(value) and not isinstance(value, str):
             failures.append(CheckFailure(key, f"{key} must be a string, got {value!r}."))
     reupload_after = news.get("reupload_after")
     if isinstance(reupload_after, str):
@@ -154,7 +155,7 @@ def check_inputs(news: Mapping[str, Any], config: Mapping[str, Any]) -> CheckRes
     file_name = explicit_name
     if file_name is None and isinstance(path, str):
         file_name = os.path.basename(path)
-    if file_name is not None and not _is_unknown(file_name):
+    if file_name is not None and not is_unknown(file_name):
         problem = file_name_problem(file_name)
         if problem:
             failures.append(CheckFailure("file_name", problem))
@@ -164,7 +165,7 @@ def check_inputs(news: Mapping[str, Any], config: Mapping[str, Any]) -> CheckRes
     content_type = news.get("content_type")
     if isinstance(content_type, str):
         inputs["content_type"] = content_type.lower()
-    if _is_unknown(path) or _is_unknown(content_type):
+    if is_unknown(path) or is_unknown(content_type):
         inputs["content_sha256"] = UNKNOWN
         inputs["size"] = UNKNOWN
         if content_type is None:

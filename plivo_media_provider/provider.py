@@ -29,14 +29,13 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pulumi.output import Unknown
 
 from .client import Media, MediaClient, UploadFile, format_time, parse_upload_time
 from .clock import CLOCK
 from .content import read_verified
 from .errors import ContentError, MediaNotFound, PlivoMediaError
-from .facts import UNSENT_RETENTION, parse_duration, sha256_hex
-from .inputs import check_inputs
+from .facts import UNSENT_RETENTION, UNSENT_RETENTION_WORDS, parse_duration, sha256_hex
+from .inputs import check_inputs, is_unknown
 from .journal import UploadJournal
 from .listing import find_media
 from .reconcile import upload_once
@@ -155,10 +154,6 @@ def cached_api_urls() -> frozenset[str]:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _is_unknown(value: Any) -> bool:
-    return isinstance(value, Unknown)
-
-
 def _as_int(value: Any) -> Any:
     # The engine hands numbers back as floats; state keeps sizes as ints.
     return int(value) if isinstance(value, float) and value.is_integer() else value
@@ -257,7 +252,7 @@ class MediaFileProvider(ResourceProvider):
         replaces = [
             key
             for key in REPLACE_ON
-            if _is_unknown(news.get(key)) or _differs(key, olds.get(key), news.get(key))
+            if is_unknown(news.get(key)) or _differs(key, olds.get(key), news.get(key))
         ]
         if not replaces and self._stale(olds, news.get("reupload_after")):
             replaces.append("reupload_after")
@@ -366,9 +361,9 @@ class MediaFileProvider(ResourceProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Forget the media. Plivo has no delete API, so nothing is sent and nothing fails."""
         name = props.get("file_name") or id_
-        expires = props.get("expires_at") or "6 hours after its upload"
+        expires = props.get("expires_at") or f"{UNSENT_RETENTION_WORDS} after its upload"
         pulumi.log.info(
             f"MediaFile {name!r} (media {id_}) is no longer managed. Plivo has no delete API: "
-            f"it removes unsent media 6 hours after upload (here {expires}) and keeps media "
-            "sent in an MMS for a year."
+            f"it removes unsent media {UNSENT_RETENTION_WORDS} after upload (here {expires}) "
+            "and keeps media sent in an MMS for a year."
         )
