@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import json
 import os
 import uuid
@@ -60,7 +61,10 @@ class UploadKey:
     size: int
     sha256: str
 
+    @functools.cached_property
     def file_stem(self) -> str:
+        """The prefix of the key's record files, computed once per key (pending() and
+        begin() both need it)."""
         name_hash = sha256_hex(self.file_name.encode("utf-8"))[:16]
         return f"{self.sha256}-{self.size}-{name_hash}"
 
@@ -90,7 +94,7 @@ class UploadJournal:
         would compile a new pattern (the key's sha256 is in it) each time.
         """
         attempts = []
-        stem = key.file_stem()
+        stem = key.file_stem
         try:
             with os.scandir(self._folder(key)) as entries:
                 names = [e.name for e in entries
@@ -124,7 +128,7 @@ class UploadJournal:
             "started": started.astimezone(timezone.utc).isoformat(),
         }
         folder = self._folder(key)
-        name = f"{key.file_stem()}.{uuid.uuid4().hex[:16]}"
+        name = f"{key.file_stem}.{uuid.uuid4().hex[:16]}"
         path = folder / f"{name}.json"
         temporary = folder / f"{name}.tmp"
         data = json.dumps(body).encode("utf-8")
