@@ -64,23 +64,23 @@ def _add_emulator(commands: argparse._SubParsersAction[_Parser]) -> None:
             "--ready-file, writes the URL to that file."
         ),
     )
-    sub.add_argument("--host", type=options.checked(options.host), default="127.0.0.1",
+    sub.add_argument("--host", type=options.host, default="127.0.0.1",
                      help="address to bind (default 127.0.0.1)")
-    sub.add_argument("--port", type=options.checked(options.port), default=8099,
+    sub.add_argument("--port", type=options.port, default=8099,
                      help="port to bind, 1-65535, or 0 for any free port (default 8099)")
     sub.add_argument("--auth-id", default=DEFAULT_AUTH_ID, help="account auth id to accept")
     sub.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN, help="auth token to accept")
-    sub.add_argument("--data-dir", type=options.checked(options.data_dir), metavar="DIR",
+    sub.add_argument("--data-dir", type=options.data_dir, metavar="DIR",
                      help="keep media in this folder across restarts (created if missing)")
     limit = sub.add_mutually_exclusive_group()
-    limit.add_argument("--rate-limit", type=options.checked(options.rate_limit), default="300/5",
+    limit.add_argument("--rate-limit", type=options.rate_limit, default="300/5",
                        metavar="N/SECONDS",
                        help="requests per seconds per account (default 300/5)")
     limit.add_argument("--no-rate-limit", action="store_true", help="switch the rate limit off")
     sub.add_argument("--latency", default="0ms", metavar="DURATION",
                      help="hold back every Plivo answer this long, like a WAN round trip "
                           "(e.g. 60ms; default 0ms)")
-    sub.add_argument("--ready-file", type=options.checked(options.ready_file), metavar="PATH",
+    sub.add_argument("--ready-file", type=options.ready_file, metavar="PATH",
                      help="once listening, write the URL to this file (atomically); it is "
                           "removed when the emulator stops")
     sub.add_argument("--verbose", action="store_true", help="log each request (never its auth)")
@@ -121,14 +121,14 @@ _CREDENTIALS_NOTE = (
 
 
 def _add_client_options(sub: _Parser) -> None:
-    sub.add_argument("--api-url", type=options.checked(options.api_url), metavar="URL",
+    sub.add_argument("--api-url", type=options.api_url, metavar="URL",
                      help="Plivo's API root, like https://api.plivo.com, without /v1 "
                           "(default: PLIVO_API_URL, then Plivo's)")
-    sub.add_argument("--timeout", type=options.checked(options.seconds), default=None,
+    sub.add_argument("--timeout", type=options.seconds, default=None,
                      metavar="SECONDS",
                      help=f"read timeout per request, above 0 and at most {MAX_SECONDS:g} "
                           "(default: PLIVO_READ_TIMEOUT, then 60)")
-    sub.add_argument("--retries", type=options.checked(options.retries), default=None,
+    sub.add_argument("--retries", type=options.retries, default=None,
                      metavar="N",
                      help=f"retries per request on 429, 5xx and broken connections, 0 to "
                           f"{MAX_RETRIES} (default: PLIVO_RETRIES, then 4)")
@@ -156,7 +156,7 @@ def _add_drift(commands: argparse._SubParsersAction[_Parser]) -> None:
                      help="the Pulumi project directory: relative paths in state are resolved "
                           "against it, and --stack runs pulumi there (default: the current "
                           "directory)")
-    sub.add_argument("--warn-within", type=options.checked(options.warn_within),
+    sub.add_argument("--warn-within", type=options.warn_within,
                      default=timedelta(hours=1), metavar="DURATION",
                      help="warn about unsent media expiring this soon (default 1h; 0 = off)")
     sub.add_argument("--verify-content", action="store_true",
@@ -195,7 +195,7 @@ def _add_ls(commands: argparse._SubParsersAction[_Parser]) -> None:
     sub.add_argument("--name", metavar="GLOB",
                      help="only media whose file name matches this shell glob "
                           "(case-sensitive), e.g. '*.png'")
-    sub.add_argument("--since", type=options.checked(options.since), metavar="DURATION",
+    sub.add_argument("--since", type=options.since, metavar="DURATION",
                      help="only media uploaded within this long, e.g. 30m, 6h, 2d")
     sub.add_argument("--limit", type=options.at_least(1), metavar="N",
                      help="list at most N media, 1 or more (the newest that match)")
@@ -233,7 +233,7 @@ def _add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
     sub.add_argument("--project-dir", metavar="DIR",
                      help="the repository checkout, or an empty folder to copy the demo "
                           "project into (default: the checkout, else ./plivo-media-demo/)")
-    sub.add_argument("--port", type=options.checked(options.port), default=8099,
+    sub.add_argument("--port", type=options.port, default=8099,
                      help="emulator port, 1-65535 or 0 for any free one (default 8099; a "
                           "free one if taken; without Pulumi the test kit always takes a "
                           "free one)")

@@ -1,7 +1,7 @@
 """The value types of ``plivo-media``'s options, for argparse's ``type=``.
 
-Each one parses a command-line word or raises ValueError (``checked`` turns that into
-argparse's error) with one line: the value, the limit, and what to write instead. The
+Each one parses a command-line word or raises argparse's error (``checked`` turns the
+check's ValueError into it) with one line: the value, the limit, and what to write instead. The
 emulator's own checks (port, host, folders) live with the emulator, in
 :mod:`.emulator.startup`; this module only adapts them.
 """
@@ -12,14 +12,17 @@ import argparse
 import math
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from .settings import CLI_SOURCES, MAX_RETRIES, MAX_SECONDS
 
+T = TypeVar("T")
 
-def checked(check: Callable[[str], object]) -> Callable[[str], object]:
+
+def checked(check: Callable[[str], T]) -> Callable[[str], T]:
     """A ``type=`` for argparse from a check that raises ValueError with its own words."""
 
-    def parse(text: str) -> object:
+    def parse(text: str) -> T:
         try:
             return check(text)
         except ValueError as exc:
@@ -36,36 +39,42 @@ def whole(text: str, limit: str) -> int:
         raise ValueError(f"{text!r} is not a whole number: {limit}") from None
 
 
+@checked
 def port(text: str) -> int:
     from .emulator.startup import MAX_PORT, check_port
 
     return check_port(whole(text, f"use 1 to {MAX_PORT}, or 0 for any free port"))
 
 
+@checked
 def host(text: str) -> str:
     from .emulator.startup import check_host
 
     return check_host(text)
 
 
+@checked
 def data_dir(text: str) -> str:
     from .emulator.startup import check_data_dir
 
     return check_data_dir(text)
 
 
+@checked
 def ready_file(text: str) -> str:
     from .emulator.startup import check_ready_file
 
     return check_ready_file(text)
 
 
+@checked
 def rate_limit(text: str) -> tuple[int, float]:
     from .emulator import parse_rate_limit
 
     return parse_rate_limit(text)
 
 
+@checked
 def seconds(text: str) -> float:
     limit = f"give seconds above 0 and at most {MAX_SECONDS:g}, like 30"
     try:
@@ -77,6 +86,7 @@ def seconds(text: str) -> float:
     return value
 
 
+@checked
 def retries(text: str) -> int:
     limit = f"give a whole number from 0 to {MAX_RETRIES}"
     value = whole(text, limit)
@@ -85,7 +95,7 @@ def retries(text: str) -> int:
     return value
 
 
-def at_least(minimum: int) -> Callable[[str], object]:
+def at_least(minimum: int) -> Callable[[str], int]:
     def at_least(text: str) -> int:
         limit = f"give a whole number of {minimum} or more"
         value = whole(text, limit)
@@ -96,12 +106,14 @@ def at_least(minimum: int) -> Callable[[str], object]:
     return checked(at_least)
 
 
+@checked
 def warn_within(text: str) -> timedelta:
     from .drift import parse_warn_within
 
     return parse_warn_within(text)
 
 
+@checked
 def since(text: str) -> timedelta:
     from .facts import parse_duration
 
@@ -113,6 +125,7 @@ def since(text: str) -> timedelta:
         ) from None
 
 
+@checked
 def api_url(text: str) -> str:
     from .settings import check_api_url
 
