@@ -15,7 +15,6 @@ import warnings
 from typing import Any
 
 from ._version import __version__
-from .assets import MediaAssets, MediaAssetsArgs
 from .errors import (
     APIError,
     AuthenticationError,
@@ -36,7 +35,8 @@ from .errors import (
     UploadOutcomeUnknown,
     UploadPartlyRefused,
 )
-from .resources import MediaFile, MediaFileArgs
+from .resources.assets import MediaAssets, MediaAssetsArgs
+from .resources.media_file import MediaFile, MediaFileArgs
 
 _MOVED = {
     "Media": "client",

@@ -1,21 +1,8 @@
-"""The test kit as a pytest fixture: add ``pytest_plugins = ["plivo_media_provider.pytest_plugin"]``
-to your root ``conftest.py``, then ask for ``media_kit`` in a test.
-
-The plugin is not registered automatically (no ``pytest11`` entry point), so installing this
-package changes nothing in other projects' test runs.
-"""
+"""The pytest plugin's import path since 0.1 (``pytest_plugins =
+["plivo_media_provider.pytest_plugin"]``); it lives in :mod:`.testing.pytest_plugin`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from .testing.pytest_plugin import media_kit
 
-import pytest
-
-from .testing import MediaTestKit
-
-
-@pytest.fixture
-def media_kit() -> Iterator[MediaTestKit]:
-    """A running :class:`MediaTestKit`: a fresh, in-memory emulator for each test."""
-    with MediaTestKit() as kit:
-        yield kit
+__all__ = ["media_kit"]

@@ -19,10 +19,10 @@ import requests
 from pytest_mock import MockerFixture
 
 from plivo_media_provider import cli
-from plivo_media_provider.client import MediaClient
+from plivo_media_provider.api.client import MediaClient
 from plivo_media_provider.clock import CLOCK
 from plivo_media_provider.emulator import Emulator
-from plivo_media_provider.journal import JOURNAL_DIR_ENV
+from plivo_media_provider.uploads.journal import JOURNAL_DIR_ENV
 
 AUTH_ID = "MATESTACCOUNT0000001"
 # Distinctive, so a test can scan any output for it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from plivo_media_provider.answers import SUMMARY_CHARS, Answer, json_problem, summary
+from plivo_media_provider.api.answers import SUMMARY_CHARS, Answer, json_problem, summary
 
 HTML = (b"<!DOCTYPE html>\n<html><head><title>Error</title>\n<script>var x = 1;</script>"
         b"</head>\n<body>\n  <h1>404   Not Found</h1>\n  <p>The page you asked for "

@@ -18,9 +18,9 @@ from plivo_media_provider import (
     MediaFileArgs,
     PlivoMediaError,
 )
-from plivo_media_provider.asset_plan import scan_directory
 from plivo_media_provider.emulator import Emulator
-from plivo_media_provider.globs import compile_glob
+from plivo_media_provider.resources.globs import compile_glob
+from plivo_media_provider.resources.plan import scan_directory
 from tests.conftest import provider_env
 from tests.support import files
 from tests.support.engine import Engine, ProviderProcess

@@ -80,7 +80,8 @@ def test_args_are_keyword_only_with_a_documented_param_each() -> None:
 
 def test_the_keyword_form_takes_exactly_the_args_fields_and_opts() -> None:
     # Read from the source: typing.get_overloads needs Python 3.11, and 3.10 is supported.
-    tree = ast.parse((ROOT / "plivo_media_provider" / "assets.py").read_text(encoding="utf-8"))
+    source = ROOT / "plivo_media_provider" / "resources" / "assets.py"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
     [component] = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "MediaAssets"]
     inits = [n for n in component.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"]
     keyword_form = inits[1].args

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from plivo_media_provider import cli
+from plivo_media_provider.cli import dispatch
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.emulator.startup import StartupError, write_ready_file
 from plivo_media_provider.errors import ConfigurationError
@@ -31,8 +31,8 @@ from tests.support.proxy import Answer, Request, proxy_to
 def test_exit_codes_are_the_documented_numbers() -> None:
     assert {c.name: int(c) for c in ExitCode} == {
         "OK": 0, "ERROR": 1, "DRIFT": 2, "USAGE": 64, "INTERRUPTED": 130}
-    assert tuple(ExitCode) == (cli.EXIT_OK, cli.EXIT_ERROR, cli.EXIT_DRIFT, cli.EXIT_USAGE,
-            cli.EXIT_INTERRUPTED)
+    assert tuple(ExitCode) == (dispatch.EXIT_OK, dispatch.EXIT_ERROR, dispatch.EXIT_DRIFT,
+                               dispatch.EXIT_USAGE, dispatch.EXIT_INTERRUPTED)
 
 
 # -- every option is checked: exit 64, one line naming the option and the value ------------
@@ -293,7 +293,7 @@ def test_the_ready_file_is_replaced_whole(tmp_path: Path) -> None:
 def test_the_emulator_says_it_listens_and_writes_the_ready_file(tmp_path: Path) -> None:
     ready = tmp_path / "emulator.ready"
     with subprocess.Popen(
-        [sys.executable, "-m", "plivo_media_provider.cli", "emulator", "--port", "0",
+        [sys.executable, "-m", "plivo_media_provider", "emulator", "--port", "0",
          "--ready-file", str(ready)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     ) as process:

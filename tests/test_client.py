@@ -14,15 +14,15 @@ import requests
 from urllib3.exceptions import NewConnectionError, ProtocolError
 from urllib3.filepost import encode_multipart_formdata
 
-from plivo_media_provider.client import (
+from plivo_media_provider.api.client import (
     Media,
     MediaClient,
     UploadFile,
     format_time,
     parse_upload_time,
 )
+from plivo_media_provider.api.wire import PlivoRetry
 from plivo_media_provider.errors import APIError, TransportError, UploadOutcomeUnknown
-from plivo_media_provider.wire import PlivoRetry
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from plivo_media_provider.client import MediaClient, UploadFile
+from plivo_media_provider.api.client import MediaClient, UploadFile
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.errors import (
     APIError,
@@ -17,7 +17,7 @@ from plivo_media_provider.errors import (
     ServerError,
     UploadOutcomeUnknown,
 )
-from plivo_media_provider.reconcile import upload_once
+from plivo_media_provider.uploads.protocol import upload_once
 from tests.conftest import AUTH_ID, AUTH_TOKEN
 from tests.support import files
 from tests.support.control import Control

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from plivo_media_provider.content import MAX_FILE_BYTES, inspect_file, read_verified
+from plivo_media_provider.core.content import MAX_FILE_BYTES, inspect_file, read_verified
 from plivo_media_provider.errors import ContentError
 from tests.support import files
 

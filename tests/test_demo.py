@@ -26,9 +26,11 @@ from pulumi.automation.events import OpType
 from pytest_mock import MockerFixture
 
 import plivo_media_provider
-from plivo_media_provider import demo, demo_kit, demo_project
-from plivo_media_provider.cli import EXIT_ERROR, main
-from plivo_media_provider.client import MediaClient, UploadFile
+from plivo_media_provider.api.client import MediaClient, UploadFile
+from plivo_media_provider.cli.demo import live as demo
+from plivo_media_provider.cli.demo import offline as demo_kit
+from plivo_media_provider.cli.demo import project as demo_project
+from plivo_media_provider.cli.dispatch import EXIT_ERROR, main
 from plivo_media_provider.emulator import DEFAULT_AUTH_ID, DEFAULT_AUTH_TOKEN, Emulator
 from plivo_media_provider.errors import ConfigurationError, TransportError
 from tests.support import files

@@ -23,19 +23,21 @@ from typing import Any
 import pytest
 import requests
 
-from plivo_media_provider import drift
-from plivo_media_provider.cli import EXIT_DRIFT, EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
-from plivo_media_provider.client import (
+from plivo_media_provider.api.client import (
     Media,
     MediaClient,
     UploadFile,
     format_time,
     parse_upload_time,
 )
-from plivo_media_provider.content import sha256_bytes
+from plivo_media_provider.api.listing import PROBES
+from plivo_media_provider.cli import drift
+from plivo_media_provider.cli.dispatch import EXIT_DRIFT, EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+from plivo_media_provider.core.content import sha256_bytes
+from plivo_media_provider.drift import check as drift_check
+from plivo_media_provider.drift.report import ACTIONS, DriftOptions
+from plivo_media_provider.drift.stack_export import DECLARED_FIELDS
 from plivo_media_provider.emulator import Emulator
-from plivo_media_provider.listing import PROBES
-from plivo_media_provider.stack_export import DECLARED_FIELDS
 from tests.conftest import AUTH_ID, AUTH_TOKEN, PinClock, provider_env
 from tests.support.engine import Engine, ProviderProcess
 from tests.support.files import png_bytes, write
@@ -282,7 +284,7 @@ def test_the_json_document_follows_the_documented_schema(
     assert entry["urn"] == f"urn:pulumi:dev::demo::{TYPE}::gone"
     assert entry["expires_at"] == format_time(gone.media.upload_time + timedelta(hours=6))
     assert [r["name"] for r in report["resources"]] == ["gone", "kept"]  # state order
-    assert all(r["action"] in drift.ACTIONS for r in report["resources"])
+    assert all(r["action"] in ACTIONS for r in report["resources"])
 
 
 # -- one test per drift class -----------------------------------------------------------------
@@ -780,7 +782,7 @@ def test_many_resources_share_connections_fetch_each_id_once_and_hash_each_path_
     entries.append(media_entry("twin", media[0], str(path), sha256_bytes(shared)))
     state = state_file(stack_export(*entries))
     before = control(emulator, "GET", "stats")
-    hashed = mocker.spy(drift, "_hash_file")
+    hashed = mocker.spy(drift_check, "hash_file")
 
     result = run("drift", "--state", state, "--json", "--parallel", "4")
 
@@ -813,7 +815,7 @@ def test_progress_is_shown_on_a_terminal_for_many_resources(
     stderr, stdout = _Terminal(), io.StringIO()
 
     code = drift.run_drift(
-        api_url=None, options=drift.DriftOptions(),
+        api_url=None, options=DriftOptions(),
         state=state_file(stack_export(*entries)), as_json=False, stdin=io.StringIO(),
         stdout=stdout, stderr=stderr,
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from plivo_media_provider.content import MAX_FILE_BYTES
+from plivo_media_provider.core.content import MAX_FILE_BYTES
 from plivo_media_provider.emulator import (
     DEFAULT_AUTH_ID,
     DEFAULT_AUTH_TOKEN,

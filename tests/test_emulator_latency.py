@@ -13,6 +13,7 @@ import requests
 from plivo_media_provider import cli
 from plivo_media_provider.emulator import DEFAULT_AUTH_ID, DEFAULT_AUTH_TOKEN, Emulator
 from plivo_media_provider.emulator.latency import MAX_LATENCY, parse_latency
+from plivo_media_provider.exits import ExitCode
 
 REPO = Path(__file__).resolve().parents[1]
 AUTH = (DEFAULT_AUTH_ID, DEFAULT_AUTH_TOKEN)
@@ -74,12 +75,12 @@ def test_the_cli_refuses_a_bad_latency_in_one_line(capsys: pytest.CaptureFixture
     code = cli.main(["emulator", "--port", "0", "--latency", "soon"])
 
     err = capsys.readouterr().err
-    assert code == cli.EXIT_USAGE
+    assert code == ExitCode.USAGE
     assert err == "Error: latency 'soon' is not a duration; write it like '60ms' or '0.06s'\n"
 
 
 def test_the_cli_option_delays_api_answers() -> None:
-    argv = [sys.executable, "-u", "-m", "plivo_media_provider.cli", "emulator", "--port", "0",
+    argv = [sys.executable, "-u", "-m", "plivo_media_provider", "emulator", "--port", "0",
             "--no-rate-limit", "--latency", "60ms"]
     with subprocess.Popen(argv, cwd=REPO, text=True, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE) as process:

@@ -9,7 +9,7 @@ import requests
 
 import plivo_media_provider
 from plivo_media_provider import errors
-from plivo_media_provider.transport import translated
+from plivo_media_provider.api.transport import translated
 
 
 def test_every_error_descends_from_the_root_and_has_a_docstring() -> None:

@@ -21,10 +21,10 @@ import pulumi
 import pytest
 import yaml
 
-from plivo_media_provider.client import MediaClient, UploadFile, parse_upload_time
-from plivo_media_provider.content import inspect_file
+from plivo_media_provider.api.client import MediaClient, UploadFile, parse_upload_time
+from plivo_media_provider.core.content import inspect_file
 from plivo_media_provider.emulator import Emulator
-from plivo_media_provider.provider import UNSENT_RETENTION, parse_duration
+from plivo_media_provider.facts import UNSENT_RETENTION, parse_duration
 from plivo_media_provider.testing import MediaTestKit, project_program
 from tests.conftest import PinClock, provider_env
 from tests.support import files

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from plivo_media_provider import content, facts
+from plivo_media_provider import facts
+from plivo_media_provider.core import content
 from plivo_media_provider.emulator import types as emulator_types
 from tests.support import files
 

@@ -22,11 +22,11 @@ from typing import Any
 import pytest
 import requests
 
-from plivo_media_provider.client import MediaClient, UploadFile
+from plivo_media_provider.api.client import MediaClient, UploadFile
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.errors import ConfigurationError, RateLimited, ServerError
-from plivo_media_provider.reconcile import upload_once
 from plivo_media_provider.settings import DEFAULT_READ_TIMEOUT, RetryPolicy, resolve_settings
+from plivo_media_provider.uploads.protocol import upload_once
 from tests.conftest import AUTH_ID, AUTH_TOKEN, provider_env
 from tests.support import files
 from tests.support.control import Control

@@ -37,8 +37,8 @@ from hypothesis import strategies as st
 from pulumi.dynamic import CheckResult
 
 from plivo_media_provider import provider as provider_module
-from plivo_media_provider.client import MediaClient, UploadFile
-from plivo_media_provider.content import ALLOWED_CONTENT_TYPES, MAX_FILE_BYTES
+from plivo_media_provider.api.client import MediaClient, UploadFile
+from plivo_media_provider.core.content import ALLOWED_CONTENT_TYPES, MAX_FILE_BYTES
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.errors import (
     APIError,

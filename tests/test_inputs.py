@@ -18,9 +18,9 @@ import pytest
 
 from plivo_media_provider import MediaFile
 from plivo_media_provider import provider as provider_module
+from plivo_media_provider.core.inputs import SHORT_REUPLOAD, reupload_after_warning
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.facts import UNSENT_RETENTION, parse_duration
-from plivo_media_provider.inputs import SHORT_REUPLOAD, reupload_after_warning
 from plivo_media_provider.provider import MediaFileProvider
 from plivo_media_provider.testing import MediaTestKit
 from tests.conftest import AUTH_ID, AUTH_TOKEN, provider_env

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from plivo_media_provider.client import MediaClient, UploadFile
+from plivo_media_provider.api.client import MediaClient, UploadFile
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.errors import ReconciliationError
-from plivo_media_provider.journal import (
+from plivo_media_provider.uploads.journal import (
     JOURNAL_DIR_ENV,
     UploadJournal,
     UploadKey,
     default_directory,
 )
-from plivo_media_provider.reconcile import upload_once
+from plivo_media_provider.uploads.protocol import upload_once
 from tests.conftest import AUTH_ID, AUTH_TOKEN
 from tests.support import files
 from tests.support.control import Control

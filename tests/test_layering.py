@@ -1,9 +1,13 @@
-"""The package's import direction: from the CLI and resources down to the facts and errors.
+"""The package's wings and their import direction, as ARCHITECTURE.md draws them.
 
-``LAYERS`` lists every module bottom first. A module may import only modules listed before
-it (a lower layer), at module level or inside a function; the emulator is one unit that may
-import only the facts below it. Only the HTTP layer imports ``requests``, and the bottom
-modules import nothing of Pulumi's. A new module must be placed in ``LAYERS`` to pass.
+``WINGS`` lists every wing bottom first, and in each wing its modules bottom first. A module
+may import only modules listed before it (at module level or inside a function): its own
+wing's lower modules, or any module of a lower wing. So wings import downward only, and a
+new module must be placed here to pass. Beyond the order:
+
+* the core and every wing below it import nothing of Pulumi's;
+* only the API wing imports ``requests``;
+* the emulator is one unit that imports only the facts.
 """
 
 from __future__ import annotations
@@ -15,66 +19,85 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "plivo_media_provider"
 
-LAYERS = [
-    # facts and errors: the bottom, standard library only
-    "_version", "errors", "exits", "facts", "clock", "schema", "walk", "globs", "table",
-    "mock_runtime",
+WINGS: list[tuple[str, list[str]]] = [
+    # the bottom: standard library only
+    ("bottom", ["_version", "errors", "exits", "facts", "clock", "settings", "table"]),
     # the emulator stands in for Plivo: it may share Plivo's facts, nothing else
-    "emulator",
-    # plain data and local inspection
-    "media", "content", "settings", "answers", "journal", "stack_export", "wire", "transport",
-    # the HTTP client, then what is built on it
-    "client", "proof", "listing", "reconcile",
-    # the dynamic provider, then the resources a program declares
-    "inputs", "provider", "resources", "asset_plan", "assets",
-    # the test kit, ls, drift, the demo and the command line
-    "kit_state", "kit_engine", "testing", "pytest_plugin", "ls", "drift_report",
-    "drift",
-    "demo_project", "demo_kit", "demo", "cli_options", "cli", "__main__", "__init__",
+    ("emulator", ["emulator"]),
+    # Plivo's Media API: the client, then what is built on it
+    ("api", ["api.media", "api.answers", "api.transport", "api.wire", "api.client", "api.pool",
+             "api.proof", "api.listing", "api.__init__"]),
+    # uploads stored exactly once
+    ("uploads", ["uploads.journal", "uploads.protocol", "uploads.__init__"]),
+    # MediaFile's behaviour, engine-neutral
+    ("core", ["core.schema", "core.values", "core.content", "core.inputs", "core.media_file",
+              "core.__init__"]),
+    # the faces that serve the core to Pulumi
+    ("faces", ["provider"]),
+    # what a Python program declares
+    ("resources", ["resources.walk", "resources.globs", "resources.media_file",
+                   "resources.plan", "resources.assets", "resources.__init__"]),
+    # drift: state against Plivo and the files
+    ("drift", ["drift.stack_export", "drift.report", "drift.check", "drift.__init__"]),
+    # the test kit
+    ("testing", ["testing.mock_runtime", "testing.state", "testing.engine", "testing.kit",
+                 "testing.pytest_plugin", "testing.__init__"]),
+    # the command line, one module per subcommand
+    ("cli", ["cli.options", "cli.emulator", "cli.ls", "cli.drift", "cli.demo.project",
+             "cli.demo.offline", "cli.demo.live", "cli.demo.__init__", "cli.dispatch",
+             "cli.__init__"]),
+    # the public surface: the package, and the import paths kept from 0.1
+    ("public", ["client", "reconcile", "pytest_plugin", "__init__", "__main__"]),
 ]
-HTTP_LAYER = {"client", "transport", "wire", "answers", "proof"}
-"""Modules allowed to import ``requests``: the client and the modules under it."""
-NO_PULUMI = {"_version", "errors", "exits", "facts", "clock", "schema", "walk", "globs", "table",
-             "media", "content",
-             "settings", "answers", "journal", "stack_export", "wire", "client", "proof",
-             "listing", "reconcile", "emulator", "transport"}
+ORDER = [unit for _, units in WINGS for unit in units]
+WING_OF = {unit: wing for wing, units in WINGS for unit in units}
+NO_PULUMI = {"bottom", "emulator", "api", "uploads", "core"}
+"""Wings that import nothing of Pulumi's: the core and everything below it."""
+HTTP_WING = "api"
 
 
 def _unit(path: Path) -> str:
-    relative = path.relative_to(PACKAGE)
-    return relative.parts[0] if len(relative.parts) > 1 else relative.stem
+    """The unit a package file belongs to: ``api.client``, ``cli.demo.__init__``,
+    ``emulator`` (the whole emulator), or a root module's name."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return "emulator" if parts[0] == "emulator" else ".".join(parts)
 
 
-def _absolute(path: Path, node: ast.ImportFrom) -> str:
-    """The absolute module a (possibly relative) ``from`` import names."""
-    if node.level == 0:
-        return node.module or ""
-    package = ["plivo_media_provider", *path.relative_to(PACKAGE).parent.parts]
-    base = package[: len(package) - node.level + 1]
-    return ".".join([*base, node.module] if node.module else base)
-
-
-def _target(module: str) -> str:
-    """The unit of an absolute module name: a package module, or ``top:<name>``."""
-    head, _, rest = module.partition(".")
+def _unit_of_module(dotted: str) -> str:
+    """The unit of an absolute module name inside the package, or ``top:<name>``."""
+    head, _, rest = dotted.partition(".")
     if head != "plivo_media_provider":
         return f"top:{head}"
-    return rest.split(".")[0] or "__init__"
+    if not rest:
+        return "__init__"
+    parts = rest.split(".")
+    if parts[0] == "emulator":
+        return "emulator"
+    if PACKAGE.joinpath(*parts).is_dir():
+        return ".".join([*parts, "__init__"])
+    return rest
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
     """``(line, unit)`` for each import in ``path``, at any depth."""
+    package = ["plivo_media_provider", *path.relative_to(PACKAGE).parent.parts]
     found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            found.extend((node.lineno, _target(alias.name)) for alias in node.names)
+            found.extend((node.lineno, _unit_of_module(alias.name)) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            module = _absolute(path, node)
-            if module == "plivo_media_provider":  # from . import x: x is a module, or in __init__
-                found.extend((node.lineno, alias.name if (PACKAGE / f"{alias.name}.py").exists()
-                              else "__init__") for alias in node.names)
+            if node.level == 0:
+                module = node.module or ""
             else:
-                found.append((node.lineno, _target(module)))
+                base = package[: len(package) - node.level + 1]
+                module = ".".join([*base, node.module] if node.module else base)
+            unit = _unit_of_module(module)
+            for alias in node.names:
+                # ``from . import x``: x is a submodule when its file exists.
+                sub = PACKAGE.joinpath(*module.split(".")[1:], alias.name)
+                is_module = sub.with_suffix(".py").is_file() or sub.is_dir()
+                target = _unit_of_module(f"{module}.{alias.name}") if is_module else unit
+                found.append((node.lineno, target))
     return found
 
 
@@ -82,31 +105,56 @@ def _modules() -> list[Path]:
     return sorted(p for p in PACKAGE.rglob("*.py") if "demo_campaign" not in p.parts)
 
 
-def test_every_module_has_a_layer() -> None:
-    unplaced = sorted({_unit(p) for p in _modules()} - set(LAYERS))
-    assert unplaced == [], f"place {unplaced} in LAYERS in tests/test_layering.py"
+def test_every_module_has_a_place_in_a_wing() -> None:
+    unplaced = sorted({_unit(p) for p in _modules()} - set(ORDER))
+    assert unplaced == [], f"place {unplaced} in WINGS in tests/test_layering.py"
+    assert len(ORDER) == len(set(ORDER))
+
+
+def test_every_listed_module_exists() -> None:
+    assert sorted(set(ORDER) - {_unit(p) for p in _modules()}) == []
+
+
+def _problems(unit: str, imports: list[tuple[int, str]]) -> list[str]:
+    """What breaks the rules among ``unit``'s imports: one line each."""
+    wing = WING_OF[unit]
+    rank = ORDER.index(unit)
+    problems = []
+    for line, target in imports:
+        if target.startswith("top:"):
+            top = target[4:]
+            if top == "requests" and wing != HTTP_WING:
+                problems.append(f"line {line}: requests outside the API wing")
+            if top == "pulumi" and wing in NO_PULUMI:
+                problems.append(f"line {line}: pulumi in the {wing} wing, below the faces")
+            continue
+        if target == unit:
+            continue
+        if target not in ORDER:
+            problems.append(f"line {line}: unknown module {target!r}")
+        elif ORDER.index(target) >= rank:
+            problems.append(f"line {line}: imports {target!r}, which is not below {unit!r}")
+    return problems
 
 
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_imports_flow_down(path: Path) -> None:
-    unit = _unit(path)
-    rank = LAYERS.index(unit)
-    upward = []
-    for line, target in _imports(path):
-        if target.startswith("top:"):
-            top = target[4:]
-            if top == "requests" and unit not in HTTP_LAYER:
-                upward.append(f"line {line}: requests above the HTTP layer")
-            if top == "pulumi" and unit in NO_PULUMI:
-                upward.append(f"line {line}: pulumi in a module below the provider")
-            continue
-        if target == unit:
-            continue
-        if target not in LAYERS:
-            upward.append(f"line {line}: unknown module {target!r}")
-        elif LAYERS.index(target) >= rank:
-            upward.append(f"line {line}: imports {target!r}, which is not below {unit!r}")
-    assert upward == []
+    assert _problems(_unit(path), _imports(path)) == []
+
+
+@pytest.mark.parametrize(("unit", "target", "why"), [
+    ("core.media_file", "provider", "not below"),
+    ("api.client", "uploads.journal", "not below"),
+    ("resources.assets", "testing.kit", "not below"),
+    ("core.inputs", "top:pulumi", "pulumi in the core wing"),
+    ("uploads.protocol", "top:requests", "requests outside the API wing"),
+    ("drift.check", "top:requests", "requests outside the API wing"),
+    ("api.client", "api.listing", "not below"),
+    ("cli.ls", "nowhere.module", "unknown module"),
+], ids=lambda v: str(v))
+def test_a_module_that_breaks_a_rule_is_caught(unit: str, target: str, why: str) -> None:
+    [problem] = _problems(unit, [(7, target)])
+    assert problem.startswith("line 7: ") and why in problem
 
 
 def test_the_emulator_shares_only_the_facts() -> None:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from plivo_media_provider.client import Media, MediaClient, UploadFile
+from plivo_media_provider.api.client import Media, MediaClient, UploadFile
+from plivo_media_provider.api.listing import PROBES, SharedListing, find_media, listing_for
 from plivo_media_provider.emulator import Emulator
-from plivo_media_provider.listing import PROBES, SharedListing, find_media, listing_for
 from tests.conftest import AUTH_ID, AUTH_TOKEN, provider_env
 from tests.support import files
 from tests.support.control import Control

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from plivo_media_provider.client import Media, MediaClient, UploadFile
+from plivo_media_provider.api.client import Media, MediaClient, UploadFile
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.errors import PlivoMediaError
 from tests.conftest import AUTH_ID, AUTH_TOKEN
@@ -81,7 +81,7 @@ class EmulatorProcess:
     def __init__(self, data_dir: Path) -> None:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "plivo_media_provider.cli", "emulator", "--port", "0",
+            [sys.executable, "-u", "-m", "plivo_media_provider", "emulator", "--port", "0",
              "--data-dir", str(data_dir), "--no-rate-limit", "--auth-id", AUTH_ID,
              "--auth-token", AUTH_TOKEN],
             stdout=subprocess.PIPE, stderr=self._log,

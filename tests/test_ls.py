@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import requests
 
-from plivo_media_provider.cli import EXIT_ERROR, EXIT_OK
-from plivo_media_provider.client import Media, MediaClient, UploadFile, format_time
-from plivo_media_provider.client import parse_upload_time as parse_time
+from plivo_media_provider.api.client import Media, MediaClient, UploadFile, format_time
+from plivo_media_provider.api.client import parse_upload_time as parse_time
+from plivo_media_provider.cli.dispatch import EXIT_ERROR, EXIT_OK
 from plivo_media_provider.emulator import Emulator
 from tests.conftest import AUTH_ID, AUTH_TOKEN, PinClock, Result
 from tests.support.files import gif_bytes, pdf_bytes, png_bytes
@@ -195,11 +195,3 @@ def test_limit_lists_the_newest_n_and_asks_for_no_further_page(
     assert table_code == EXIT_OK
     assert table.splitlines()[-1] == "3 media (--limit 3 reached; there may be more)."
     assert all(line.split()[1].startswith("img-02") for line in table.splitlines()[1:-1])
-
-
-def test_the_names_ls_had_in_drift_still_import_from_there() -> None:
-    from plivo_media_provider import drift, ls
-
-    assert (drift.media_listing, drift.render_listing, drift.run_ls) == (
-        ls.media_listing, ls.render_listing, ls.run_ls)
-    assert {"media_listing", "render_listing", "run_ls"} <= set(drift.__all__)

@@ -54,7 +54,7 @@ def campaign(tmp_path: Path) -> dict[str, dict[str, Any]]:
 
 
 def live_ids(control: Control, emulator: Emulator) -> set[str]:
-    from plivo_media_provider.client import MediaClient
+    from plivo_media_provider.api.client import MediaClient
 
     with MediaClient(AUTH_ID, AUTH_TOKEN, emulator.url) as client:
         return {m.media_id for m in client.iter_media()}

@@ -15,7 +15,7 @@ from pulumi.dynamic.config import Config
 from pulumi.output import UNKNOWN, Unknown
 
 from plivo_media_provider import provider as provider_module
-from plivo_media_provider.client import parse_upload_time
+from plivo_media_provider.api.client import parse_upload_time
 from plivo_media_provider.clock import CLOCK
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.errors import (
@@ -25,7 +25,8 @@ from plivo_media_provider.errors import (
     ServerError,
     TransportError,
 )
-from plivo_media_provider.provider import MediaFileProvider, parse_duration
+from plivo_media_provider.facts import parse_duration
+from plivo_media_provider.provider import MediaFileProvider
 from tests.conftest import AUTH_ID, AUTH_TOKEN, PinClock
 from tests.support import files
 from tests.support.control import Control

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from plivo_media_provider.client import MediaClient
+from plivo_media_provider.api.client import MediaClient
 from plivo_media_provider.emulator import Emulator
 from tests.conftest import AUTH_ID, AUTH_TOKEN
 from tests.support import files

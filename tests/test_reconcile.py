@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from plivo_media_provider.client import MediaClient, UploadFile
+from plivo_media_provider.api.client import MediaClient, UploadFile
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.errors import ReconciliationError
-from plivo_media_provider.reconcile import CLOCK_SKEW, Uploader, upload_once
+from plivo_media_provider.uploads.protocol import CLOCK_SKEW, Uploader, upload_once
 from tests.conftest import AUTH_ID, AUTH_TOKEN
 from tests.support import files
 from tests.support.control import Control

@@ -29,7 +29,7 @@ import pytest
 import requests
 
 from plivo_media_provider import provider as provider_module
-from plivo_media_provider.client import format_time, parse_upload_time
+from plivo_media_provider.api.client import format_time, parse_upload_time
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.provider import MediaFileProvider
 from tests.conftest import AUTH_ID, AUTH_TOKEN, PinClock, provider_env

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from plivo_media_provider import MediaFile, MediaFileArgs, stack_export
-from plivo_media_provider.schema import BY_NAME, FIELDS, INPUTS, OUTPUTS
+from plivo_media_provider import MediaFile, MediaFileArgs
+from plivo_media_provider.core.schema import BY_NAME, FIELDS, INPUTS, OUTPUTS
+from plivo_media_provider.drift import stack_export
 from tests.support.typecheck import strict_mypy
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,7 +25,7 @@ from urllib.parse import quote
 import pytest
 
 from plivo_media_provider import cli
-from plivo_media_provider.client import MediaClient, UploadFile
+from plivo_media_provider.api.client import MediaClient, UploadFile
 from plivo_media_provider.errors import AuthenticationError, PlivoMediaError
 from plivo_media_provider.settings import resolve_settings
 from tests.conftest import AUTH_ID, AUTH_TOKEN, provider_env
@@ -80,7 +80,7 @@ class VerboseEmulator:
     def __init__(self) -> None:
         self._output = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "plivo_media_provider.cli", "emulator", "--port", "0",
+            [sys.executable, "-u", "-m", "plivo_media_provider", "emulator", "--port", "0",
              "--no-rate-limit", "--verbose", "--auth-id", AUTH_ID, "--auth-token", AUTH_TOKEN],
             stdout=subprocess.PIPE, stderr=self._output,
             env={k: v for k, v in os.environ.items() if not k.startswith("PLIVO_")},

@@ -21,9 +21,10 @@ from typing import Any
 
 import pytest
 
-from plivo_media_provider.client import MediaClient, UploadFile, format_time
+from plivo_media_provider.api.client import MediaClient, UploadFile, format_time
+from plivo_media_provider.core.schema import SCHEMA_KEY, STATE_SCHEMA_VERSION
 from plivo_media_provider.emulator import Emulator
-from plivo_media_provider.provider import SCHEMA_KEY, STATE_SCHEMA_VERSION, UNSENT_RETENTION
+from plivo_media_provider.facts import UNSENT_RETENTION
 from tests.conftest import provider_env
 from tests.fixtures.make_state_v0_1_0 import RESOURCES
 from tests.support.engine import PROVIDER_KEY, Engine, ProviderProcess, StateEntry

@@ -19,10 +19,11 @@ import pytest
 
 from plivo_media_provider import KitRunError, MediaFile
 from plivo_media_provider import provider as provider_module
-from plivo_media_provider.cli import main
-from plivo_media_provider.drift import DriftOptions, check_drift
+from plivo_media_provider.cli.dispatch import main
+from plivo_media_provider.drift.check import check_drift
+from plivo_media_provider.drift.report import DriftOptions
+from plivo_media_provider.drift.stack_export import media_resources, parse_export
 from plivo_media_provider.emulator import DEFAULT_AUTH_ID, DEFAULT_AUTH_TOKEN
-from plivo_media_provider.stack_export import media_resources, parse_export
 from plivo_media_provider.testing import MediaTestKit, project_program
 from tests.support import files
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from plivo_media_provider.client import MediaClient, UploadFile
+from plivo_media_provider.api.client import MediaClient, UploadFile
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.errors import (
     ConfigurationError,
@@ -34,9 +34,9 @@ from plivo_media_provider.errors import (
     UnexpectedResponse,
     UploadPartlyRefused,
 )
-from plivo_media_provider.journal import UploadJournal, UploadKey
-from plivo_media_provider.reconcile import Uploader, upload_once
 from plivo_media_provider.settings import resolve_settings
+from plivo_media_provider.uploads.journal import UploadJournal, UploadKey
+from plivo_media_provider.uploads.protocol import Uploader, upload_once
 from tests.conftest import AUTH_ID, AUTH_TOKEN, provider_env
 from tests.support import files
 from tests.support.control import Control

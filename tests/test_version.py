@@ -11,7 +11,7 @@ import pytest
 
 import plivo_media_provider
 from plivo_media_provider import _version
-from plivo_media_provider.client import USER_AGENT
+from plivo_media_provider.api.client import USER_AGENT
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -83,7 +83,7 @@ def test_the_demo_runs_from_the_unpacked_wheel_in_an_empty_folder(
     assert Path(where.stdout.strip()).is_relative_to(site)
 
     done = subprocess.run(
-        [sys.executable, "-m", "plivo_media_provider.cli", "demo", "--no-pulumi"],
+        [sys.executable, "-m", "plivo_media_provider", "demo", "--no-pulumi"],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
 

@@ -37,7 +37,7 @@ class BenchEmulator:
             self.url = self._inline.url
             return
         self._process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "plivo_media_provider.cli", "emulator", "--port", "0",
+            [sys.executable, "-u", "-m", "plivo_media_provider", "emulator", "--port", "0",
              "--no-rate-limit", "--latency", f"{latency * 1000:g}ms"],
             stdout=subprocess.PIPE, stderr=self._log,
             env={k: v for k, v in os.environ.items() if not k.startswith("PLIVO_")},

@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from plivo_media_provider.drift import DEFAULT_PARALLEL as DRIFT_PARALLEL
+from plivo_media_provider.drift.report import DEFAULT_PARALLEL as DRIFT_PARALLEL
 from tests.benchmarks.driver import ENGINE_WORKERS
 
 SERVER_WORKERS = 4

@@ -49,10 +49,10 @@ if __package__ in (None, ""):  # run as a script: make the repo root importable
 from pulumi.dynamic import ResourceProvider
 
 from plivo_media_provider import cli
-from plivo_media_provider.drift import DEFAULT_PARALLEL as DRIFT_PARALLEL
+from plivo_media_provider.drift.report import DEFAULT_PARALLEL as DRIFT_PARALLEL
 from plivo_media_provider.emulator.latency import parse_latency
-from plivo_media_provider.journal import JOURNAL_DIR_ENV
 from plivo_media_provider.provider import MediaFileProvider
+from plivo_media_provider.uploads.journal import JOURNAL_DIR_ENV
 from tests.benchmarks import floors
 from tests.benchmarks.driver import ENGINE_WORKERS, Driver
 from tests.benchmarks.harness import EMULATOR_MODES, BenchEmulator, cpu_seconds, memory_kib

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from plivo_media_provider.content import MAX_FILE_BYTES
+from plivo_media_provider.core.content import MAX_FILE_BYTES
 from tests.support import files
 
 SMALL_BYTES = 100_000

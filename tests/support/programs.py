@@ -20,7 +20,7 @@ import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 
-from plivo_media_provider.mock_runtime import in_own_thread
+from plivo_media_provider.testing.mock_runtime import in_own_thread
 
 MEDIA_FILE_TYPE = "pulumi-python:dynamic/plivo:MediaFile"
 ASSETS_TYPE = "plivo:index:MediaAssets"
