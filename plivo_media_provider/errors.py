@@ -125,7 +125,7 @@ class MediaNotFound(APIError):
     """Plivo has no media with that id (404): it expired, was deleted, or never existed."""
 
     # ``plivo_shaped`` is True only when the 404's body was Plivo's: JSON by content type,
-    # an object with an ``error`` field. A proxy's HTML page is not (see ``proof``).
+    # an object with an ``error`` field. A proxy's HTML page is not (see ``api/proof.py``).
 
     def __init__(
         self,

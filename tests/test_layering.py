@@ -161,3 +161,13 @@ def test_the_emulator_shares_only_the_facts() -> None:
     shared = {target for path in PACKAGE.joinpath("emulator").rglob("*.py")
               for _, target in _imports(path) if not target.startswith("top:")}
     assert shared <= {"facts", "emulator"}, shared
+
+
+def test_architecture_md_names_every_wing_and_top_level_module() -> None:
+    text = (PACKAGE.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    folders = sorted(p.name for p in PACKAGE.iterdir()
+                     if p.is_dir() and (p / "__init__.py").exists() and p.name != "demo_campaign")
+    assert [f for f in folders if f"`{f}/`" not in text] == []
+    top = sorted(p.name for p in PACKAGE.glob("*.py") if p.name not in ("__init__.py",
+                                                                        "__main__.py"))
+    assert [f for f in top if f"`{f}`" not in text] == []

@@ -12,7 +12,7 @@ hand-written loop:
 * An upload (POST) is retried only when nothing can have reached Plivo: the connection could
   not be made, or Plivo answered 429. A 503 is not retried: it may come from a gateway after
   Plivo stored the upload. Once the body may have been sent, any answer but a 2xx, a 4xx or
-  a connection never made leaves the outcome unknown; :mod:`.reconcile` settles it.
+  a connection never made leaves the outcome unknown; :mod:`..uploads.protocol` settles it.
   Redirects of an upload are not followed.
 
 Waiting is bounded: every call has a deadline (``request_deadline``) covering its attempts,

@@ -37,7 +37,7 @@ that finds nothing newer is not repeated for that reason until ``max_age`` has p
 Correctness does not depend on the listing. A media seen on a page existed when that page
 was served, with the fields it lists, as a GET at that moment would have said. Absence is
 never concluded here: a Read the listing cannot answer falls back to the GET and the proof
-of :mod:`proof` (a confirmed Plivo 404). Uploads and deletions while the listing runs shift
+of :mod:`.proof` (a confirmed Plivo 404). Uploads and deletions while the listing runs shift
 offsets, which only costs a fallback: every decision uses the time range of one page, which
 is one consistent answer. Pages are forgotten ``max_age`` seconds after the first, by the
 caller's clock (the provider's and drift's one clock, which tests pin), so a long-lived

@@ -18,9 +18,9 @@ first in this order (:data:`PRECEDENCE`):
 ``missing_remote``
     Plivo no longer has the media: it expired (unsent media lives 6 hours) or was deleted.
     Only the proof refresh uses counts (a Plivo-shaped 404, confirmed, from a base that lists
-    like Plivo's; see ``proof``); any other 404 is an ``error``. Beats local findings because
-    ``pulumi refresh`` then ``pulumi up`` uploads the current file, which settles a local
-    change as well.
+    like Plivo's; see :mod:`..api.proof`); any other 404 is an ``error``. Beats local
+    findings because ``pulumi refresh`` then ``pulumi up`` uploads the current file, which
+    settles a local change as well.
 ``changed_remote``
     Plivo's size, content type or file name differ from state; with ``--verify-content``,
     also the sha256 of the served bytes. Media is immutable, so the fix is a replacement.
@@ -282,7 +282,7 @@ def check_drift(
     """Check every resource with at most ``options.parallel`` requests in flight.
 
     One client is shared by all workers (it keeps a session per thread); media are read
-    through its shared listing (see ``listing``), each media id once, and each path is
+    through its shared listing (see :mod:`..api.listing`), each media id once, and each path is
     hashed once. Raises AuthenticationError as soon as Plivo
     refuses the credentials; every other per-resource failure becomes an ``error`` finding.
     ``progress(done, total)`` is called from this thread after each resource.

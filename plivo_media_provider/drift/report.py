@@ -1,6 +1,6 @@
 """What ``plivo-media drift`` reports: statuses, findings, the JSON document, the table.
 
-The checks that produce a report are in :mod:`.drift`.
+The checks that produce a report are in :mod:`.check`.
 
 JSON schema ``plivo-media-drift/1``
 -----------------------------------

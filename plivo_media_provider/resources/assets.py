@@ -3,7 +3,7 @@ typed arguments ``MediaAssetsArgs``.
 
 A set comes from a directory filtered by globs, from an explicit mapping of logical names
 to files, or both, or from a stack config object (:meth:`MediaAssets.from_config`). Which
-files a set holds, and every problem with it, is planned by :mod:`.asset_plan` before any
+files a set holds, and every problem with it, is planned by :mod:`.plan` before any
 child is declared; a child is named ``f"{name}/{logical}"``, so adding or removing a file
 never renames another one. A file's content (size, type) is checked by its ``MediaFile``
 during preview, and the engine reports every child's check failures in that one preview.

@@ -1,6 +1,6 @@
 """The ``MediaFile`` resource and its typed arguments.
 
-The fields, their docs and what a change does come from :mod:`.schema`; this module spells
+The fields, their docs and what a change does come from :mod:`..core.schema`; this module spells
 them out for type checkers and IDEs, and a test holds the two equal.
 """
 

@@ -5,7 +5,7 @@ file naming the account, the file name, size and sha256, and when the attempt st
 the outcome is settled (the media is known, or known to be absent) the record is removed.
 A record that outlives its run (the provider was killed, or Plivo could not be asked) makes
 the next upload of the same bytes under the same name first look for media uploaded since
-that attempt, and adopt it instead of storing a second copy (see :mod:`.reconcile`).
+that attempt, and adopt it instead of storing a second copy (see :mod:`.protocol`).
 
 Each attempt has its own record, so two creates of the same file at once (twins, or two
 stacks sharing the folder) never remove each other's. Records hold no credentials. A record
