@@ -35,8 +35,9 @@ WINGS: list[tuple[str, list[str]]] = [
     # the faces that serve the core to Pulumi
     ("faces", ["provider"]),
     # what a Python program declares
-    ("resources", ["resources.walk", "resources.globs", "resources.media_file",
-                   "resources.plan", "resources.assets", "resources.__init__"]),
+    ("resources", ["resources.keywords", "resources.walk", "resources.globs",
+                   "resources.media_file", "resources.plan", "resources.assets",
+                   "resources.__init__"]),
     # drift: state against Plivo and the files
     ("drift", ["drift.stack_export", "drift.report", "drift.check", "drift.__init__"]),
     # the test kit
