@@ -21,7 +21,7 @@ from ..errors import PlivoMediaError
 from ..exits import ExitCode
 from ..settings import CLI_SOURCES, resolve_settings
 from . import options
-from .options import CREDENTIALS_NOTE, Commands, add_client_options
+from .options import CREDENTIALS_NOTE, Commands, add_client_options, say_where_requests_go
 
 
 def add(commands: Commands) -> None:
@@ -116,6 +116,7 @@ def run_drift(
     try:
         settings = resolve_settings(api_url=api_url, read_timeout=read_timeout, retries=retries,
                                     sources=CLI_SOURCES)
+        say_where_requests_go(api_url, stderr)
         api_url = settings.api_url
         export, source = read_export(
             state=state, stack=options.stack, cwd=options.root, stdin_text=stdin.read

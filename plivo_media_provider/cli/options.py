@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import NoReturn, TypeAlias, TypeVar
+from typing import NoReturn, TextIO, TypeAlias, TypeVar
 
-from ..settings import CLI_SOURCES, MAX_RETRIES, MAX_SECONDS
+from ..settings import CLI_SOURCES, DEFAULT_API_URL, ENV_KEYS, MAX_RETRIES, MAX_SECONDS
 
 T = TypeVar("T")
 
@@ -188,3 +189,22 @@ def add_client_options(sub: Parser) -> None:
                      help=f"retries per request on 429, 5xx and broken connections, 0 to "
                           f"{MAX_RETRIES} (default: PLIVO_RETRIES, then 4)")
     sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def say_where_requests_go(
+    api_url: str | None, stderr: TextIO, environ: Mapping[str, str] | None = None
+) -> None:
+    """Say on ``stderr``, in one line, that requests go to Plivo's public API when neither
+    ``--api-url`` (``api_url``) nor ``PLIVO_API_URL`` names another; say nothing otherwise.
+
+    Someone who meant the emulator, and forgot to point the command at it, then sees why
+    their credentials are refused or their media are not found, before any request.
+    """
+    env = os.environ if environ is None else environ
+    if (api_url or "").strip() or env.get(ENV_KEYS["api_url"], "").strip():
+        return
+    stderr.write(
+        f"plivo-media: no --api-url or {ENV_KEYS['api_url']} is set, so requests go to "
+        f"Plivo's public API, {DEFAULT_API_URL} (for the emulator: --api-url "
+        "http://127.0.0.1:8099).\n"
+    )
