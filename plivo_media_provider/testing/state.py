@@ -70,7 +70,13 @@ class KitState:
 
     def to_export(self) -> dict[str, Any]:
         """The state as a deployment-version-3 document that ``plivo-media drift`` reads,
-        labelled as the kit's. ``__provider`` blobs are left out: nothing reads them."""
+        labelled as the kit's. ``__provider`` blobs are left out: nothing reads them.
+
+        Its media live in the kit's emulator: check them with ``MediaTestKit.drift`` while
+        the kit runs. Once it is closed, the command cannot reach that emulator, and any
+        other one holds none of them (every media reads as ``missing_remote``), unless the
+        kit kept them in a ``data_dir`` that is served again.
+        """
         return {
             "version": 3,
             "plivo_media_testkit": EXPORT_LABEL,
