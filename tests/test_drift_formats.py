@@ -9,9 +9,12 @@ against the emulator, as in ``test_drift.py``, whose fixtures these tests share.
 from __future__ import annotations
 
 import io
+import os
 import re
 import shlex
+import stat
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -360,3 +363,23 @@ def test_the_ci_workflows_write_junit_and_a_markdown_summary_with_valid_commands
     upload = next(s for s in job["steps"] if "upload-artifact" in str(s.get("uses", "")))
     assert str(upload["with"]["path"]).endswith("drift-junit.xml")
     assert all(s.get("if") == "${{ !cancelled() }}" for s in (junit_step, summary_step, upload))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a named pipe (os.mkfifo)")
+def test_output_to_a_pipe_is_written_in_place_not_replaced(
+    deploy: Callable[..., Deployed], creds: None, run: Callable[..., Run],
+    state_file: Callable[..., str], tmp_path: Path,
+) -> None:
+    state = state_file(stack_export(deploy("logo").entry()))
+    pipe = tmp_path / "report.pipe"
+    os.mkfifo(pipe)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text()), daemon=True)
+    reader.start()
+
+    result = run("drift", "--state", state, "--format", "junit", "--output", str(pipe))
+    reader.join(timeout=30)
+
+    assert result.code == EXIT_OK
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert [case.attrib["name"] for case in cases(junit(received[0])).values()] == ["logo"]
