@@ -20,7 +20,12 @@ from typing import BinaryIO
 # -- limits -----------------------------------------------------------------------------------
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
-"""Plivo's per-file limit for the Media API: 2 MB, read as 2 MiB = 2,097,152 bytes."""
+"""Plivo's per-file limit for the Media API. Plivo's documentation gives it in megabytes;
+it is read as binary ones, :data:`MAX_FILE_SIZE_WORDS`."""
+
+MAX_FILE_SIZE_WORDS = f"{MAX_FILE_BYTES // (1024 * 1024)} MiB ({MAX_FILE_BYTES:,} bytes)"
+""":data:`MAX_FILE_BYTES` as every message and document writes it:
+``"2 MiB (2,097,152 bytes)"``."""
 
 MAX_FILES_PER_UPLOAD = 10
 """Plivo accepts at most this many ``file`` parts in one upload request."""

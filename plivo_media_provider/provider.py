@@ -170,13 +170,26 @@ class MediaFileProvider(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """The core's check; its warnings go to ``pulumi.log.warn``, which in the provider
         server reaches the user's terminal as ``warning: …``."""
-        checked = self._core().check(_to_core(news))
-        for warning in checked.warnings:
+        result, warnings = self.check_named(news)
+        for warning in warnings:
             pulumi.log.warn(warning)
+        return result
+
+    def check_named(
+        self, news: dict[str, Any], name: str | None = None
+    ) -> tuple[CheckResult, list[str]]:
+        """The core's check in the SDK's terms, and its warnings returned rather than logged.
+
+        For a host that calls the provider itself and knows the resource's name, which the
+        SDK's ``check`` is never told: the test kit. The warnings then name the resource
+        (``MediaFile 'logo'``), as its errors do, instead of the file.
+        """
+        checked = self._core().check(_to_core(news), name=name)
         inputs = _to_sdk(checked.inputs)
         if PROVIDER_KEY in news:
             inputs[PROVIDER_KEY] = news[PROVIDER_KEY]
-        return CheckResult(inputs, [CheckFailure(f.property_, f.reason) for f in checked.failures])
+        failures = [CheckFailure(f.property_, f.reason) for f in checked.failures]
+        return CheckResult(inputs, failures), list(checked.warnings)
 
     @_one_line_errors
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

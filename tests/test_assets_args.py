@@ -96,15 +96,20 @@ def test_the_keyword_form_takes_exactly_the_args_fields_and_opts() -> None:
     ("call", "message"),
     [
         (lambda: MediaAssets("set", directroy="media"),  # type: ignore[call-overload]
-         "MediaAssets 'set': unknown argument 'directroy'; the arguments are directory, "
-         "include, exclude, files, reupload_after, include_hidden and opts"),
+         "MediaAssets 'set': unknown argument 'directroy' (did you mean directory?); the "
+         "arguments are directory, include, exclude, files, reupload_after, include_hidden and "
+         "opts"),
+        (lambda: MediaAssetsArgs(directory="media", exlude="*.gif"),  # type: ignore[call-arg]
+         "MediaAssetsArgs: unknown argument 'exlude' (did you mean exclude?); the arguments are "
+         "directory, include, exclude, files, reupload_after and include_hidden"),
         (lambda: MediaAssets("set", MediaAssetsArgs(directory="media"),  # type: ignore[call-overload]
                              directory="media"),
          "MediaAssets 'set': pass either MediaAssetsArgs or keyword arguments, not both"),
         (lambda: MediaAssets("set", MediaAssetsArgs(), None, None),  # type: ignore[call-overload]
          "MediaAssets 'set': takes (name, args, opts), got 4 positional arguments"),
     ],
-    ids=["misspelt-keyword", "args-and-keywords", "too-many-after-args"],
+    ids=["misspelt-keyword", "misspelt-args-field", "args-and-keywords",
+         "too-many-after-args"],
 )
 def test_misuse_is_a_type_error_naming_the_call(tree: Path, call: object, message: str) -> None:
     with pytest.raises(TypeError) as caught:

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,6 @@ import pytest
 
 from plivo_media_provider import cli
 from plivo_media_provider.exits import ExitCode
-from tests.support.files import png_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -96,6 +96,7 @@ def test_an_interrupted_drift_exits_130_with_its_document(
 
     monkeypatch.setenv("PLIVO_AUTH_ID", "MATESTACCOUNT0000001")
     monkeypatch.setenv("PLIVO_AUTH_TOKEN", "t")
+    monkeypatch.setenv("PLIVO_API_URL", "http://127.0.0.1:9")  # no note on Plivo's API
     monkeypatch.setattr(sys, "stdin", Interrupting())
 
     code = cli.main(["drift", "--state", "-", "--json"])
@@ -117,7 +118,8 @@ def test_the_emulator_snippet_waits_for_readiness_then_uploads(tmp_path: Path) -
     # Any free port instead of 8099, which a developer's emulator may hold; the snippet
     # reads the URL from the ready file, so it works unchanged otherwise.
     script = script.replace("--port 8099", "--port 0")
-    (tmp_path / "logo.png").write_bytes(png_bytes())
+    # Run as written otherwise, in an empty folder: the snippet makes the file it uploads.
+    assert list(tmp_path.iterdir()) == []
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
 
@@ -129,8 +131,36 @@ def test_the_emulator_snippet_waits_for_readiness_then_uploads(tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     # The emulator's banner shares stdout with curl's answer, in either order.
     answer, _ = json.JSONDecoder().raw_decode(done.stdout[done.stdout.index('{"'):])
-    assert answer["objects"][0]["file_name"] == "logo.png"
-    assert answer["objects"][0]["status"] == "success"
+    [stored] = answer["objects"]
+    written = re.search(r"> (\S+)\n", script)
+    assert written is not None and stored["file_name"] == written.group(1)
+    assert stored["status"] == "success" and stored["content_type"] == "text/plain"
+    assert stored["size"] == (tmp_path / written.group(1)).stat().st_size > 0
     assert "Plivo Media emulator listening on http://127.0.0.1:" in done.stdout
     assert "Stopping." in done.stdout  # SIGTERM stops it cleanly, and the ready file goes
     assert not (tmp_path / "emulator.ready").exists()
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="the README snippet needs bash")
+def test_the_ls_snippet_lists_the_emulator_and_says_nothing_of_plivos_api(
+    tmp_path: Path,
+) -> None:
+    listing = _section("Listing media: `plivo-media ls`", level="###")
+    snippet = re.search(r"```sh\n(plivo-media emulator .*?)```", listing, flags=re.DOTALL)
+    assert snippet is not None
+    with socket.socket() as probe:  # a free port instead of 8099, which may be taken
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    script = snippet.group(1).replace("8099", port)
+    bin_dir = str(Path(sys.executable).parent)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PLIVO_", "PULUMI_"))}
+    env["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+    done = subprocess.run(
+        ["bash", "-c", f"set -e\n{script}\nkill $!\nwait $! || true"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "No media in this account." in done.stdout
+    assert "public API" not in done.stderr

@@ -247,7 +247,8 @@ def test_repr_never_shows_the_token() -> None:
 
 def test_an_upload_sends_requests_own_multipart_bytes_without_copying_the_file() -> None:
     """The body is what ``files=`` would build, with a Content-Length, and the file's bytes
-    object itself is one of the parts sent: 2 MB uploads hold no second copy in memory."""
+    object itself is one of the parts sent: uploads of up to
+    2 MiB (2,097,152 bytes) hold no second copy in memory."""
     data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64
     upload = UploadFile('menu "v2" \u00e9.png', data, "image/png")
     sent: list[requests.PreparedRequest] = []

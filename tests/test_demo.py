@@ -247,6 +247,39 @@ def test_the_demo_without_pulumi_uploads_the_campaign_and_the_media_stay_with_th
             (project / "examples" / "campaign" / "assets" / "images" / "logo.png").read_bytes()
 
 
+def test_the_demo_without_pulumi_honours_the_port(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+
+    code = main(["demo", "--no-pulumi", "--project-dir", str(project), "--port", str(free)])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert f"Plivo Media API emulator on http://127.0.0.1:{free};" in out
+    assert "is taken" not in out
+
+
+def test_the_demo_without_pulumi_says_so_when_the_port_is_taken_and_takes_a_free_one(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        outcome = demo.run_demo(project_dir=project, port=port, use_pulumi=False)
+
+    out = capsys.readouterr().out
+    assert outcome.ok
+    assert f"Port {port} is taken; the emulator takes a free port instead." in out.splitlines()
+    emulator_line = next(line for line in out.splitlines()
+                         if line.startswith("Plivo Media API emulator on"))
+    assert f":{port};" not in emulator_line
+
+
 def test_a_second_demo_without_pulumi_starts_from_a_fresh_working_folder(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

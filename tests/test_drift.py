@@ -816,7 +816,7 @@ def test_progress_is_shown_on_a_terminal_for_many_resources(
 
     code = drift.run_drift(
         api_url=None, options=DriftOptions(),
-        state=state_file(stack_export(*entries)), as_json=False, stdin=io.StringIO(),
+        state=state_file(stack_export(*entries)), stdin=io.StringIO(),
         stdout=stdout, stderr=stderr,
     )
 

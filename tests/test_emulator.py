@@ -245,7 +245,7 @@ def test_oversized_part_is_refused_and_the_server_keeps_serving(
 
     body = assert_error(upload(session, emu, [("big.png", too_big, "image/png")]), 400)
 
-    assert "2 MB" in str(body["error"])
+    assert "2 MiB (2,097,152 bytes)" in str(body["error"])
     assert upload_ok(session, emu, [("small.png", png_bytes(), "image/png")])
     assert total_count(session, emu) == 1
 

@@ -129,3 +129,42 @@ def test_no_other_module_writes_a_fact_down_again() -> None:
         for pattern in spellings if re.search(pattern, path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+ROOT = PACKAGE.parent
+WRITTEN = (
+    [*sorted(PACKAGE.rglob("*.py")), *sorted((ROOT / "tests").rglob("*.py")),
+     *sorted(p for p in (ROOT / "examples").rglob("*") if p.is_file()),
+     *sorted((ROOT / "docs").rglob("*.md"))]
+    + [ROOT / name for name in ("README.md", "CHANGELOG.md", "ARCHITECTURE.md")]
+)
+"""Everything a person reads: code, docstrings and messages, tests, examples and docs."""
+
+
+def test_the_size_limit_is_written_one_way_everywhere() -> None:
+    """2 MiB (2,097,152 bytes): never "2 MB", nor a bare "2 MiB" or byte count."""
+    assert facts.MAX_FILE_SIZE_WORDS == "2 MiB (2,097,152 bytes)"
+    # Any way of writing the limit, and the one way allowed (this file, which says what is
+    # not allowed, is left out).
+    mention = re.compile(r"(?<![\d.,])2\s?(?:MB|MiB|megabytes?)\b|\b2,097,152\b")
+    allowed = re.compile(re.escape("2 MiB") + r"\s+" + re.escape("(2,097,152 bytes)"))
+    offenders = []
+    for path in WRITTEN:
+        if path == Path(__file__) or path.suffix not in (".py", ".md", ".yml", ".yaml", ".txt"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        spans = [m.span() for m in allowed.finditer(text)]
+        offenders += [
+            f"{path.relative_to(ROOT)}: {found.group()!r} at {found.start()}"
+            for found in mention.finditer(text)
+            if not any(start <= found.start() < end for start, end in spans)
+        ]
+    assert offenders == []
+
+
+def test_an_oversized_file_is_refused_with_the_limit_written_that_way(tmp_path: Path) -> None:
+    big = files.write(tmp_path / "big.png", files.png_bytes(pad_to=facts.MAX_FILE_BYTES + 1))
+
+    [problem] = content.inspect_file(str(big)).problems
+
+    assert "over Plivo's limit of 2 MiB (2,097,152 bytes) per file" in problem.message

@@ -213,7 +213,7 @@ def test_files_over_the_limit_fail_naming_size_and_limit(
         stream.write(files.png_bytes())
         stream.truncate(size)
     [reason] = reasons(check({"path": str(path)}), "path")
-    assert shown in reason and "2,097,152 bytes" in reason and str(path) in reason
+    assert shown in reason and "2 MiB (2,097,152 bytes)" in reason and str(path) in reason
 
 
 def test_an_empty_file_fails(tmp_path: Path) -> None:

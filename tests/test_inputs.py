@@ -273,7 +273,7 @@ def test_configured_credentials_warn_nothing(emulator: Emulator, tmp_path: Path)
         assert warnings_of(process) == []
 
 
-def test_under_the_test_kit_a_warning_reaches_the_mocks_logger(
+def test_under_the_test_kit_a_warning_is_kept_with_its_resource_not_logged(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     files.write(tmp_path / "logo.png", files.png_bytes())
@@ -282,7 +282,10 @@ def test_under_the_test_kit_a_warning_reaches_the_mocks_logger(
         MediaFile("logo", path="logo.png", reupload_after="12h")
 
     with caplog.at_level(logging.WARNING), MediaTestKit() as kit:
-        kit.preview(program, work_dir=tmp_path)
+        plan = kit.preview(program, work_dir=tmp_path)
 
-    assert any("reupload_after '12h' is not shorter than the 6 hours" in r.getMessage()
-               for r in caplog.records), caplog.text
+    [warning] = plan.warnings
+    assert warning.name == "logo"
+    assert warning.message.startswith(
+        "MediaFile 'logo': reupload_after '12h' is not shorter than the 6 hours")
+    assert not any("reupload_after" in r.getMessage() for r in caplog.records), caplog.text

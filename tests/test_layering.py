@@ -35,10 +35,12 @@ WINGS: list[tuple[str, list[str]]] = [
     # the faces that serve the core to Pulumi
     ("faces", ["provider"]),
     # what a Python program declares
-    ("resources", ["resources.walk", "resources.globs", "resources.media_file",
-                   "resources.plan", "resources.assets", "resources.__init__"]),
+    ("resources", ["resources.keywords", "resources.walk", "resources.globs",
+                   "resources.media_file", "resources.plan", "resources.assets",
+                   "resources.__init__"]),
     # drift: state against Plivo and the files
-    ("drift", ["drift.stack_export", "drift.report", "drift.check", "drift.__init__"]),
+    ("drift", ["drift.stack_export", "drift.report", "drift.junit", "drift.markdown",
+               "drift.check", "drift.__init__"]),
     # the test kit
     ("testing", ["testing.mock_runtime", "testing.state", "testing.engine", "testing.kit",
                  "testing.pytest_plugin", "testing.__init__"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +78,49 @@ def test_a_program_registers_each_media_file_with_its_inputs(
 def test_media_file_needs_a_path() -> None:
     with pytest.raises(TypeError, match="needs path="):
         MediaFile("nothing")
+
+
+ARGUMENTS = "the arguments are path, file_name, content_type, adopt_media_id, reupload_after"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: MediaFile("logo", pth="logo.png"),  # type: ignore[call-overload]
+         f"MediaFile 'logo': unknown argument 'pth' (did you mean path?); {ARGUMENTS} and opts"),
+        (lambda: MediaFile("logo", path="logo.png", reupload_afer="5h"),  # type: ignore[call-overload]
+         "MediaFile 'logo': unknown argument 'reupload_afer' (did you mean reupload_after?); "
+         f"{ARGUMENTS} and opts"),
+        (lambda: MediaFileArgs(pth="logo.png"),  # type: ignore[call-arg]
+         "MediaFileArgs: unknown argument 'pth' (did you mean path?); the arguments are "
+         "path, file_name, content_type, adopt_media_id and reupload_after"),
+        (lambda: MediaFile("logo", path="a.png", colour="red", fle_name="b.png"),  # type: ignore[call-overload]
+         "MediaFile 'logo': unknown arguments 'colour', 'fle_name' (did you mean file_name?); "
+         f"{ARGUMENTS} and opts"),
+        (lambda: MediaFile("logo", MediaFileArgs(path="a.png"), path="b.png"),  # type: ignore[call-overload]
+         "MediaFile 'logo': pass either MediaFileArgs or keyword arguments, not both"),
+        (lambda: MediaFile("logo", {"path": "a.png"}),  # type: ignore[call-overload]
+         "MediaFile 'logo': args must be MediaFileArgs, got dict"),
+    ],
+    ids=["misspelt-path", "misspelt-option", "misspelt-args-field", "two-unknown",
+         "args-and-keywords", "args-not-args"],
+)
+def test_a_misspelt_or_misused_argument_is_one_type_error_naming_it(
+    mocks: RecordingMocks, call: Any, message: str,
+) -> None:
+    with pytest.raises(TypeError) as caught:
+        call()
+
+    assert str(caught.value) == message
+    assert mocks.registered == []
+
+
+def test_the_readme_quotes_the_misspelt_keyword_message_as_raised(mocks: RecordingMocks) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    quoted = re.search(r"`(MediaFile 'logo': unknown argument 'pth'.*?)`", readme, re.DOTALL)
+    assert quoted is not None
+
+    with pytest.raises(TypeError) as caught:
+        MediaFile("logo", pth="logo.png")  # type: ignore[call-overload]
+
+    assert " ".join(quoted.group(1).split()) == str(caught.value)

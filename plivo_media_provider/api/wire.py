@@ -23,9 +23,10 @@ RETRY_AFTER_MAX = 60.0
 class MultipartBody:
     """A ``multipart/form-data`` upload body sent part by part, never joined into one buffer.
 
-    requests' ``files=`` copies every file into one body (2 MB more per upload in flight);
-    this sends the same bytes straight from each ``UploadFile.content``, with the part
-    headers ``files=`` writes except for the quoting of the file name (:func:`quoted_param`).
+    requests' ``files=`` copies every file into one body (a second copy of each file, up to
+    2 MiB (2,097,152 bytes) more per file in flight); this sends the same bytes straight from
+    each ``UploadFile.content``, with the part headers ``files=`` writes except for the
+    quoting of the file name (:func:`quoted_param`).
     It has a length, so the request carries a Content-Length rather than chunked encoding,
     and it can be iterated again, so urllib3 can resend it when it retries a 429.
     """

@@ -3,8 +3,10 @@
 ``main(argv) -> int`` never raises for expected failures: it catches only the package's
 base error, prints ``Error: <message>`` to stderr and returns an :class:`~.exits.ExitCode`.
 Every option is checked by the parser: a bad value is one line on stderr naming the option,
-the value, the limit and what to do, and exit 64. ``drift --json`` prints its JSON document
-on stdout whatever happens, bad usage included (see :func:`.drift.failure_document`).
+the value, the limit and what to do, and exit 64. ``drift --json`` (or ``--format json``)
+prints its JSON document on stdout whatever happens, bad usage included (see
+:func:`.drift.failure_document`); drift's other formats write theirs once the command
+line is read.
 """
 
 from __future__ import annotations
@@ -46,13 +48,19 @@ def build_parser() -> Parser:
 
 
 def _json_command(argv: Sequence[str]) -> str | None:
-    """``"drift"`` or ``"ls"`` when ``argv`` asks for that command's ``--json``, judged
-    without a successful parse; else None."""
+    """``"drift"`` or ``"ls"`` when ``argv`` asks for that command's JSON on stdout
+    (``--json``, or drift's ``--format json`` without ``--output``), judged without a
+    successful parse; else None."""
     words = list(argv)
     command = next((w for w in words if not w.startswith("-")), None)
-    if command in ("drift", "ls") and "--json" in words[words.index(command):]:
-        return command
-    return None
+    if command not in ("drift", "ls"):
+        return None
+    after = words[words.index(command):]
+    if command == "drift" and any(w == "--output" or w.startswith("--output=") for w in after):
+        return None
+    asks = "--json" in after or "--format=json" in after or any(
+        word == "--format" and after[i + 1:i + 2] == ["json"] for i, word in enumerate(after))
+    return command if asks else None
 
 
 def _print_json_failure(command: str | None, message: str, code: ExitCode) -> None:
@@ -96,7 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.ERROR
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
-        _print_json_failure(_json_command(words), "interrupted", ExitCode.INTERRUPTED)
+        if _json_command(words) == "ls":  # drift writes its own report of the interruption
+            _print_json_failure("ls", "interrupted", ExitCode.INTERRUPTED)
         return ExitCode.INTERRUPTED
 
 

@@ -1,27 +1,64 @@
 """``plivo-media drift``: read a stack's state, check it, print the report, exit by it.
 
 The checks are :mod:`plivo_media_provider.drift`'s; this module owns the command's options,
-its output streams and its progress line.
+where its report goes (stdout or ``--output FILE``, in one of :data:`FORMATS`), and its
+progress line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TextIO
 
 from ..api.client import MediaClient
 from ..drift.check import check_drift
-from ..drift.report import DriftOptions, failure_document, render_table
+from ..drift.junit import render_junit
+from ..drift.markdown import render_markdown
+from ..drift.report import (
+    DriftOptions,
+    DriftReport,
+    failed_report,
+    failure_document,
+    render_table,
+)
 from ..drift.stack_export import media_resources, read_export
 from ..errors import PlivoMediaError
 from ..exits import ExitCode
 from ..settings import CLI_SOURCES, resolve_settings
 from . import options
-from .options import CREDENTIALS_NOTE, Commands, add_client_options
+from .options import CREDENTIALS_NOTE, Commands, add_client_options, say_where_requests_go
+
+FORMATS = ("table", "json", "junit", "markdown")
+"""The report's formats: ``table`` for people, ``json`` (``plivo-media-drift/1``), ``junit``
+(JUnit XML for test reporters) and ``markdown`` (a GitHub job summary)."""
+
+RENDER: dict[str, Callable[[DriftReport], str]] = {
+    "table": lambda report: render_table(report) + "\n",
+    "json": lambda report: json.dumps(report.to_json(), indent=2) + "\n",
+    "junit": render_junit,
+    "markdown": render_markdown,
+}
+
+
+class _Format(argparse.Action):
+    """``--format NAME`` and ``--json`` (``--format json``) set one format; two different
+    ones are bad usage, whichever comes first."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        chosen = self.const if self.const is not None else str(values)
+        earlier = getattr(namespace, "format_from", None)
+        if earlier is not None and namespace.format != chosen:
+            parser.error(f"argument {option_string}: {chosen} conflicts with {earlier} "
+                         f"({namespace.format}); give one format")
+        namespace.format = chosen
+        namespace.format_from = option_string
 
 
 def add(commands: Commands) -> None:
@@ -31,8 +68,9 @@ def add(commands: Commands) -> None:
         description=(
             "Check every MediaFile in a Pulumi stack export against Plivo and the local files. "
             "Exit 0: in sync (expiry warnings allowed); 2: drift found; 1: error (an error wins "
-            "over drift); 64: bad usage. --json prints the plivo-media-drift/1 document, on "
-            "failure too."
+            "over drift); 64: bad usage; the same with every --format. The report goes to "
+            "stdout, or with --output to that file (and then the table to stdout). A run that "
+            "fails still writes its json, junit or markdown report, saying why."
         ),
         epilog=CREDENTIALS_NOTE,
     )
@@ -52,7 +90,16 @@ def add(commands: Commands) -> None:
                      help="also download each media and compare its sha256 with state")
     sub.add_argument("--parallel", type=options.at_least(1), default=8, metavar="N",
                      help="requests in flight at once, 1 or more (default 8)")
-    add_client_options(sub)
+    add_client_options(sub, json_flag=False)
+    sub.add_argument("--format", choices=FORMATS, action=_Format, default="table",
+                     help="the report: table (default), json (plivo-media-drift/1), junit "
+                          "(JUnit XML, one test case per MediaFile) or markdown (for a GitHub "
+                          "job summary)")
+    sub.add_argument("--json", action=_Format, nargs=0, const="json", dest="format",
+                     help="the same as --format json")
+    sub.add_argument("--output", type=options.output_file, metavar="FILE",
+                     help="write the report to FILE (replaced whole, never half written) "
+                          "instead of stdout, and show the table on stdout")
     sub.set_defaults(handler=run)
 
 
@@ -63,9 +110,38 @@ def run(args: argparse.Namespace) -> int:
     )
     return run_drift(
         api_url=args.api_url, options=chosen, state=args.state,
-        as_json=args.json, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr,
+        report_format=args.format, output=args.output,
+        stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr,
         read_timeout=args.timeout, retries=args.retries,
     )
+
+
+def write_report(text: str, output: str | None, stdout: TextIO) -> None:
+    """``text`` to ``stdout``, or to the file ``output``: a regular file is replaced at once
+    (written beside it, then renamed), so a reader never sees half a report; anything else
+    (``/dev/stdout``, a pipe) is written in place. PlivoMediaError if it cannot be."""
+    if output is None or output == "-":
+        stdout.write(text)
+        return
+    try:
+        if os.path.exists(output) and not os.path.isfile(output):
+            with open(output, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            return
+        folder = os.path.dirname(os.path.abspath(output))
+        fd, partial = tempfile.mkstemp(prefix=".drift-", suffix=".partial", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            os.replace(partial, output)
+        finally:
+            if os.path.exists(partial):
+                os.unlink(partial)
+    except OSError as exc:
+        raise PlivoMediaError(
+            f"--output {output}: the report cannot be written ({exc.strerror or exc}); "
+            "give a file in a folder you can write to."
+        ) from None
 
 
 PROGRESS_THRESHOLD = 50
@@ -93,21 +169,24 @@ def run_drift(
     api_url: str | None,
     options: DriftOptions,
     state: str | None,
-    as_json: bool,
     stdin: TextIO,
     stdout: TextIO,
     stderr: TextIO,
+    report_format: str = "table",
+    output: str | None = None,
     read_timeout: float | None = None,
     retries: int | None = None,
 ) -> int:
-    """The ``plivo-media drift`` command: read state, check, print; return the exit code.
+    """The ``plivo-media drift`` command: read state, check, report; return the exit code.
 
     Settings come from the environment (``resolve_settings``); ``api_url``, ``read_timeout``
     and ``retries``, when given, override ``PLIVO_API_URL``, ``PLIVO_READ_TIMEOUT`` and
-    ``PLIVO_RETRIES``. The report goes to ``stdout`` (table or JSON); progress (many
+    ``PLIVO_RETRIES``. The report, in ``report_format`` (one of :data:`FORMATS`), goes to
+    ``stdout``, or to the file ``output`` while the table goes to ``stdout``. Progress (many
     resources, ``stderr`` a terminal) and a final one-line summary go to ``stderr``. A
-    PlivoMediaError that stops the run is raised; with ``as_json`` the error document is
-    printed first.
+    PlivoMediaError or KeyboardInterrupt that stops the run is raised, after the failure's
+    report is written in the json, junit or markdown format (the table has none: the error
+    line on stderr says it).
     """
     if options.stack is not None:
         source = f"stack {options.stack}"
@@ -116,6 +195,7 @@ def run_drift(
     try:
         settings = resolve_settings(api_url=api_url, read_timeout=read_timeout, retries=retries,
                                     sources=CLI_SOURCES)
+        say_where_requests_go(api_url, stderr)
         api_url = settings.api_url
         export, source = read_export(
             state=state, stack=options.stack, cwd=options.root, stdin_text=stdin.read
@@ -127,16 +207,20 @@ def run_drift(
                 resources, client, options, source=source,
                 progress=progress_printer(stderr) if show else None,
             )
-    except PlivoMediaError as err:
-        if as_json:
-            failed = failure_document(
-                str(err), ExitCode.ERROR, options=options, source=source, api_url=api_url
-            )
-            stdout.write(json.dumps(failed, indent=2) + "\n")
+    except (PlivoMediaError, KeyboardInterrupt) as stopped:
+        if report_format != "table":
+            interrupted = isinstance(stopped, KeyboardInterrupt)
+            message, code = ("interrupted", ExitCode.INTERRUPTED) if interrupted else (
+                str(stopped), ExitCode.ERROR)
+            failed = failed_report(message, code, options=options, source=source,
+                                   api_url=api_url)
+            text = (json.dumps(failure_document(message, code, options=options, source=source,
+                                                api_url=api_url), indent=2) + "\n"
+                    if report_format == "json" else RENDER[report_format](failed))
+            write_report(text, output, stdout)
         raise
-    if as_json:
-        stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
-    else:
-        stdout.write(render_table(report) + "\n")
+    write_report(RENDER[report_format](report), output, stdout)
+    if output is not None and output != "-":
+        stdout.write(RENDER["table"](report))
     stderr.write(report.summary_line() + "\n")
     return report.exit_code

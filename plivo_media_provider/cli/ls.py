@@ -204,5 +204,6 @@ def run(args: argparse.Namespace) -> int:
         api_url=args.api_url, read_timeout=args.timeout, retries=args.retries,
         sources=CLI_SOURCES,
     )
+    options.say_where_requests_go(args.api_url, sys.stderr)
     filters = ListFilter(name=args.name, since=args.since, limit=args.limit)
     return run_ls(settings=settings, as_json=args.json, stdout=sys.stdout, filters=filters)

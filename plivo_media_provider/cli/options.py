@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import NoReturn, TypeAlias, TypeVar
+from typing import NoReturn, TextIO, TypeAlias, TypeVar
 
-from ..settings import CLI_SOURCES, MAX_RETRIES, MAX_SECONDS
+from ..settings import CLI_SOURCES, DEFAULT_API_URL, ENV_KEYS, MAX_RETRIES, MAX_SECONDS
 
 T = TypeVar("T")
 
@@ -135,6 +136,19 @@ def since(text: str) -> timedelta:
 
 
 @checked
+def output_file(text: str) -> str:
+    """A file to write a report to: its folder must exist, and it must not be a folder."""
+    if not text.strip():
+        raise ValueError("an empty path is not a file; give a path such as drift.xml")
+    folder = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(folder):
+        raise ValueError(f"{text!r}: the folder {folder} does not exist; create it first")
+    if os.path.isdir(text):
+        raise ValueError(f"{text!r} is a folder; give a file in it, such as {text}/drift.xml")
+    return text
+
+
+@checked
 def api_url(text: str) -> str:
     from ..settings import check_api_url
 
@@ -175,7 +189,9 @@ CREDENTIALS_NOTE = (
 )
 
 
-def add_client_options(sub: Parser) -> None:
+def add_client_options(sub: Parser, *, json_flag: bool = True) -> None:
+    """``--api-url``, ``--timeout``, ``--retries`` and, unless the command has its own,
+    ``--json``."""
     sub.add_argument("--api-url", type=api_url, metavar="URL",
                      help="Plivo's API root, like https://api.plivo.com, without /v1 "
                           "(default: PLIVO_API_URL, then Plivo's)")
@@ -187,4 +203,24 @@ def add_client_options(sub: Parser) -> None:
                      metavar="N",
                      help=f"retries per request on 429, 5xx and broken connections, 0 to "
                           f"{MAX_RETRIES} (default: PLIVO_RETRIES, then 4)")
-    sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    if json_flag:
+        sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def say_where_requests_go(
+    api_url: str | None, stderr: TextIO, environ: Mapping[str, str] | None = None
+) -> None:
+    """Say on ``stderr``, in one line, that requests go to Plivo's public API when neither
+    ``--api-url`` (``api_url``) nor ``PLIVO_API_URL`` names another; say nothing otherwise.
+
+    Someone who meant the emulator, and forgot to point the command at it, then sees why
+    their credentials are refused or their media are not found, before any request.
+    """
+    env = os.environ if environ is None else environ
+    if (api_url or "").strip() or env.get(ENV_KEYS["api_url"], "").strip():
+        return
+    stderr.write(
+        f"plivo-media: no --api-url or {ENV_KEYS['api_url']} is set, so requests go to "
+        f"Plivo's public API, {DEFAULT_API_URL} (for the emulator: --api-url "
+        "http://127.0.0.1:8099).\n"
+    )

@@ -20,6 +20,7 @@ from ..facts import (
     ALLOWED_CONTENT_TYPES,
     EXTENSION_TYPES,
     MAX_FILE_BYTES,
+    MAX_FILE_SIZE_WORDS,
     MAX_FILES_PER_UPLOAD,
     TEXT_TYPES,
     sha256_hex,
@@ -151,7 +152,7 @@ def inspect_file(
             Problem(
                 "path",
                 f"{shown}: is {describe_size(info.st_size)}, over Plivo's limit of "
-                f"{describe_size(MAX_FILE_BYTES)} (2 MB) per file; compress or resize it.",
+                f"{MAX_FILE_SIZE_WORDS} per file; compress or resize it.",
             )
         )
         return Inspection(path, size=info.st_size, problems=tuple(problems))
@@ -311,7 +312,7 @@ def read_verified(path: str, expected_sha256: str) -> bytes:
     try:
         with _open_regular(path) as stream:
             # One byte past the size it has now, to see it grew; never a buffer of the
-            # limit's size for a small file (allocating 2 MB to read 100 KB cost more than
+            # limit's size for a small file (allocating the limit to read 100 KB cost more than
             # hashing it).
             size = os.fstat(stream.fileno()).st_size
             data = stream.read(min(size, MAX_FILE_BYTES) + 1)

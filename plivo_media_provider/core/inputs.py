@@ -4,8 +4,9 @@ only worth a warning.
 Refusals are :class:`~.values.Failure` data on the property at fault; warnings are lines in
 the result, which each face hands to its engine (the dynamic provider through
 ``pulumi.log.warn``, the plugin through the engine's log with the resource's URN). A
-dynamic provider's warning is not attached to a resource, so each warning names the file it
-is about.
+dynamic provider's check is not told which resource it checks, so there each warning names
+the file it is about; a caller that knows the resource's name (the test kit) passes it, and
+the warning names the resource, as errors do.
 
 ``check`` cannot tell a preview from an ``up``: the engine sends the same Check for both.
 """
@@ -101,17 +102,22 @@ def unusable_settings_warning_once(config: Mapping[str, Any]) -> str | None:
     )
 
 
-def _who(news: Mapping[str, Any]) -> str:
+def _who(news: Mapping[str, Any], name: str | None) -> str:
+    if name is not None:
+        return f"MediaFile {name!r}"
     path = news.get("path")
     return f"MediaFile {path!r}" if isinstance(path, str) else "A MediaFile"
 
 
-def check_inputs(news: Mapping[str, Any], config: Mapping[str, Any]) -> Checked:
+def check_inputs(
+    news: Mapping[str, Any], config: Mapping[str, Any], *, name: str | None = None
+) -> Checked:
     """Validate ``news`` and add ``content_sha256``, ``size`` and the resolved type.
 
     Every problem is a Failure on the property at fault. ``content_type`` comes back in
     lower case. Unknown inputs (a path computed by another resource, during preview) leave
-    the derived values unknown. ``config`` is the provider's ``plivo:*`` settings.
+    the derived values unknown. ``config`` is the provider's ``plivo:*`` settings. A warning
+    names the resource by ``name`` when the caller knows it, else by its file.
     """
     warnings = [w for w in (unusable_settings_warning_once(config),) if w]
     inputs = {k: v for k, v in news.items() if k not in (*LIVE_OUTPUTS, *DERIVED)}
@@ -135,7 +141,7 @@ def check_inputs(news: Mapping[str, Any], config: Mapping[str, Any]) -> Checked:
         except ValueError as exc:
             failures.append(Failure("reupload_after", str(exc)))
         else:
-            warning = reupload_after_warning(_who(news), reupload_after, age)
+            warning = reupload_after_warning(_who(news, name), reupload_after, age)
             if warning:
                 warnings.append(warning)
     adopt = news.get("adopt_media_id")

@@ -105,14 +105,15 @@ class MediaFiles:
 
     # -- check ------------------------------------------------------------------------------
 
-    def check(self, news: Mapping[str, Any]) -> Checked:
+    def check(self, news: Mapping[str, Any], *, name: str | None = None) -> Checked:
         """Validate inputs and add ``content_sha256``, ``size`` and the resolved type.
 
         Every problem is a Failure on the property at fault; inputs that are valid but
-        cannot work as meant are warned about (see :mod:`.inputs`). Unknown inputs leave the
+        cannot work as meant are warned about (see :mod:`.inputs`), naming the resource by
+        ``name`` when the caller knows it, else by its file. Unknown inputs leave the
         derived values unknown. Keys the schema does not know pass through unchanged.
         """
-        return check_inputs(news, self.config)
+        return check_inputs(news, self.config, name=name)
 
     # -- diff -------------------------------------------------------------------------------
 

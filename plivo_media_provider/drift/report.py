@@ -1,6 +1,7 @@
 """What ``plivo-media drift`` reports: statuses, findings, the JSON document, the table.
 
-The checks that produce a report are in :mod:`.check`.
+The checks that produce a report are in :mod:`.check`; the report's other formats, for CI
+tools, in :mod:`.junit` (JUnit XML) and :mod:`.markdown` (a job summary).
 
 JSON schema ``plivo-media-drift/1``
 -----------------------------------
@@ -251,6 +252,22 @@ def render_table(report: DriftReport) -> str:
     return render(["NAME", "MEDIA_ID", "STATUS", "ACTION", "REASON"], rows)
 
 
+def failed_report(
+    message: str,
+    exit_code: ExitCode,
+    *,
+    options: DriftOptions | None = None,
+    source: str | None = None,
+    api_url: str | None = None,
+) -> DriftReport:
+    """The report of a run that ended before any verdict: no resources, ``error`` set to
+    ``message``, and ``exit_code`` its exit code; every format renders it."""
+    return DriftReport(
+        resources=[], options=options or DriftOptions(), source=source or "",
+        api_url=api_url, generated_at=CLOCK.now(), error=message, failed_with=exit_code,
+    )
+
+
 def failure_document(
     message: str,
     exit_code: ExitCode,
@@ -265,9 +282,8 @@ def failure_document(
     ``exit_code``. What the run never learnt is null: ``options``, ``source`` and ``stack``
     after a usage error (the command line could not be read), ``api_url`` before settings.
     """
-    failed = DriftReport(
-        resources=[], options=options or DriftOptions(), source=source or "",
-        api_url=api_url, generated_at=CLOCK.now(), error=message, failed_with=exit_code,
+    failed = failed_report(
+        message, exit_code, options=options, source=source, api_url=api_url
     ).to_json()
     if options is None:
         failed.update(options=None, stack=None)
@@ -286,6 +302,7 @@ __all__ = [
     "Finding",
     "ResourceReport",
     "Status",
+    "failed_report",
     "failure_document",
     "render_table",
 ]

@@ -26,7 +26,7 @@ from werkzeug.sansio.multipart import (
     NeedData,
 )
 
-from ..facts import MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD
+from ..facts import MAX_FILE_BYTES, MAX_FILE_SIZE_WORDS, MAX_FILES_PER_UPLOAD
 from .store import NewMedia
 from .types import STORED_TYPES as ALLOWED_CONTENT_TYPES
 from .types import TYPE_OF_EXTENSION as EXTENSION_TYPES
@@ -133,8 +133,7 @@ def _decode(stream: Readable, boundary: bytes) -> list[NewMedia]:
             buffer += event.data
             if len(buffer) > MAX_FILE_BYTES:
                 raise UploadRejected(
-                    f"file {name!r} is over the limit of {MAX_FILE_BYTES:,} bytes (2 MB) "
-                    "per media file"
+                    f"file {name!r} is over the limit of {MAX_FILE_SIZE_WORDS} per media file"
                 )
             if not event.more_data:
                 files.append(_finish(name, declared, bytes(buffer)))

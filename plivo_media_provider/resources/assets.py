@@ -19,6 +19,7 @@ from typing import Any, overload
 
 import pulumi
 
+from .keywords import KeywordChecked, check_keywords
 from .media_file import MediaFile
 from .plan import DeclarationError, FileSpec, parse_config_assets, plan_assets
 
@@ -28,9 +29,10 @@ TYPE_TOKEN = "plivo:index:MediaAssets"
 
 
 @dataclass(kw_only=True)
-class MediaAssetsArgs:
+class MediaAssetsArgs(KeywordChecked):
     """The arguments of a MediaAssets set: ``directory``, ``files``, or both. Every field is
-    keyword-only.
+    keyword-only, and an unknown one is a TypeError naming it, the closest field and every
+    field.
 
     :param directory: A folder of media files. Every file below it becomes a child
         `MediaFile` named after its path inside the folder (`images/logo.png`). Relative
@@ -105,12 +107,7 @@ def _arguments(
         if kwargs:
             raise TypeError(f"{label}: pass either MediaAssetsArgs or keyword arguments, not both")
         return args, opts
-    unknown = sorted(set(kwargs) - set(_ARG_NAMES))
-    if unknown:
-        raise TypeError(
-            f"{label}: unknown argument{'s' if len(unknown) > 1 else ''} "
-            f"{', '.join(map(repr, unknown))}; the arguments are {', '.join(_ARG_NAMES)} and opts"
-        )
+    check_keywords(label, kwargs, _ARG_NAMES, also=("opts",))
     return MediaAssetsArgs(**kwargs), opts
 
 

@@ -14,11 +14,13 @@ from pulumi.dynamic import Resource
 
 from ..core.schema import INPUTS, OUTPUTS
 from ..provider import MediaFileProvider
+from .keywords import KeywordChecked, check_keywords
 
 
 @dataclass(kw_only=True)
-class MediaFileArgs:
-    """The inputs of a MediaFile. Only ``path`` is required; every field is keyword-only.
+class MediaFileArgs(KeywordChecked):
+    """The inputs of a MediaFile. Only ``path`` is required; every field is keyword-only, and
+    an unknown one is a TypeError naming it, the closest field and every field.
 
     :param path: The local file. Relative paths resolve from the program's working directory.
         A symlink counts as the content of its target.
@@ -48,11 +50,15 @@ class MediaFileArgs:
         }
 
 
+_ARG_NAMES = tuple(f.name for f in fields(MediaFileArgs))
+
+
 class MediaFile(Resource, module="plivo", name="MediaFile"):
     """One local file held by Plivo as MMS media, replaced whenever its bytes change.
 
     Its type token is ``pulumi-python:dynamic/plivo:MediaFile``. Pass either a
-    ``MediaFileArgs`` or the same fields as keyword arguments.
+    ``MediaFileArgs`` or the same fields as keyword arguments. Misuse (an unknown or
+    misspelt keyword, no ``path``, both forms at once) is a TypeError naming the resource.
     """
 
     @overload
@@ -83,12 +89,16 @@ class MediaFile(Resource, module="plivo", name="MediaFile"):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
+        label = f"MediaFile {resource_name!r}"
         if args is None:
+            check_keywords(label, kwargs, _ARG_NAMES, also=("opts",))
             if "path" not in kwargs:
-                raise TypeError(f"MediaFile {resource_name!r} needs path= (the local file).")
+                raise TypeError(f"{label} needs path= (the local file).")
             args = MediaFileArgs(**kwargs)
+        elif not isinstance(args, MediaFileArgs):
+            raise TypeError(f"{label}: args must be MediaFileArgs, got {type(args).__name__}")
         elif kwargs:
-            raise TypeError("pass either MediaFileArgs or keyword arguments, not both")
+            raise TypeError(f"{label}: pass either MediaFileArgs or keyword arguments, not both")
         props = args.to_props()
         # Declared as None so the Output attributes exist before the engine fills them.
         for output in (*INPUTS, *OUTPUTS):

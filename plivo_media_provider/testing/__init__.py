@@ -7,11 +7,13 @@ fixture (name ``plivo_media_provider.pytest_plugin`` in ``conftest.py``).
 from __future__ import annotations
 
 from .kit import MediaTestKit, project_program
-from .state import KitRun, KitState, Plan, StateEntry, Step
+from .state import KitRun, KitState, KitWarning, MediaKitWarning, Plan, StateEntry, Step
 
 __all__ = [
     "KitRun",
     "KitState",
+    "KitWarning",
+    "MediaKitWarning",
     "MediaTestKit",
     "Plan",
     "StateEntry",

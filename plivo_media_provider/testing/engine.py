@@ -2,11 +2,15 @@
 
 :class:`ProviderMocks` answers the mock monitor's registrations. A dynamic resource whose
 ``__provider`` unpickles to a :class:`MediaFileProvider` goes to :class:`KitEngine`, which
-calls that provider as the engine would: ``check(old inputs, new inputs)``, then, when the
-previous state has the resource, ``diff(id, old outputs, checked inputs)``; then, when it
-applies, ``create`` for a new or replaced resource, ``update`` for an update, nothing for
-``same`` (the engine keeps the old outputs). Every other resource goes to the fallback
-mocks, or is answered with its inputs.
+calls that provider as the engine would: check, then, when the previous state has the
+resource, ``diff(id, old outputs, checked inputs)``; then, when it applies, ``create`` for a
+new or replaced resource, ``update`` for an update, nothing for ``same`` (the engine keeps
+the old outputs). Every other resource goes to the fallback mocks, or is answered with its
+inputs.
+
+Check goes through the provider's ``check_named`` rather than the SDK's ``check``: the
+same translation of the same core, with the warnings handed back instead of logged, so the
+kit keeps each one with its resource and names it as errors are named.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 from ..errors import KitRunError, PlivoMediaError
 from ..provider import PROVIDER_KEY, MediaFileProvider
 from .mock_runtime import run_mocked
-from .state import KitState, Plan, StateEntry, Step
+from .state import KitState, KitWarning, Plan, StateEntry, Step
 
 
 def _provider_blob(value: Any) -> str | None:
@@ -57,8 +61,9 @@ class KitEngine:
         self._recorded: dict[tuple[str, str], _Recorded] = {}
         self._steps: list[Step] = []
         self._failures: list[str] = []
+        self._warnings: list[KitWarning] = []
         self._lock = threading.Lock()
-        self.uploaded_ids: list[str] = []
+        self.created_ids: list[str] = []
         self.exports: dict[str, Any] = {}
         self._order: list[tuple[str, str, str]] = []
 
@@ -96,7 +101,9 @@ class KitEngine:
         news = {k: v for k, v in raw.items() if v is not None}
         prior = self._prior.get((type_, name))
         try:
-            checked = provider.check(dict(prior.inputs) if prior else {}, news)
+            checked, warnings = provider.check_named(news, name)
+            with self._lock:
+                self._warnings.extend(KitWarning(name, line) for line in warnings)
             if checked.failures:
                 self._fail(name, "; ".join(f"{f.property}: {f.reason}" for f in checked.failures))
                 return "", news
@@ -147,7 +154,7 @@ class KitEngine:
         created = provider.create(inputs)
         media_id = str(created.id)
         with self._lock:
-            self.uploaded_ids.append(media_id)
+            self.created_ids.append(media_id)
         return media_id, {**(created.outs or {}), **provider_blob}
 
     def _fail(self, name: str, reason: str) -> None:
@@ -167,18 +174,19 @@ class KitEngine:
             Step(entry.name, "delete") for entry in self.prior.entries
             if (entry.type_, entry.name) not in declared and PROVIDER_KEY in entry.inputs
         ]
-        return Plan(tuple(sorted(self._steps, key=lambda step: step.name)) + tuple(gone))
+        steps = tuple(sorted(self._steps, key=lambda step: step.name)) + tuple(gone)
+        return Plan(steps, tuple(sorted(self._warnings, key=lambda warning: warning.name)))
 
-    def new_state(self) -> KitState:
+    def new_state(self, work_dir: str | None = None) -> KitState:
         """The state after an applied run: every resource it declared, with its URN, in URN
-        order."""
+        order; ``work_dir`` is the folder its relative paths were resolved from."""
         entries = []
         for urn, type_, name in sorted(self._order):
             recorded = self._recorded.get((type_, name))
             if recorded is not None:
                 entries.append(StateEntry(urn, type_, name, recorded.id_, recorded.inputs,
                                           recorded.outputs, recorded.custom))
-        return KitState(self.prior.project, self.prior.stack, tuple(entries))
+        return KitState(self.prior.project, self.prior.stack, tuple(entries), work_dir)
 
 
 class ProviderMocks(pulumi.runtime.Mocks):

@@ -1,4 +1,4 @@
-"""The test kit's value objects: its state, a plan of steps, and the result of a run.
+"""The test kit's value objects: its state, a plan of steps, warnings, and the result of a run.
 
 :class:`KitState` is what the kit remembers between runs, the way Pulumi state would, kept in
 memory. :meth:`KitState.to_export` writes it in the shape of a ``pulumi stack export``
@@ -52,11 +52,17 @@ class StateEntry:
 
 @dataclass(frozen=True)
 class KitState:
-    """Every resource of one kit run, in registration order."""
+    """Every resource of one kit run, in registration order.
+
+    ``work_dir`` is the absolute folder the run that made it resolved relative paths from
+    (its ``work_dir``, or the working directory then); ``MediaTestKit.drift`` checks the
+    files from there. None for a state made by hand.
+    """
 
     project: str = "test-project"
     stack: str = "test"
     entries: tuple[StateEntry, ...] = ()
+    work_dir: str | None = None
 
     def by_key(self) -> dict[tuple[str, str], StateEntry]:
         """Entries by (type, name), the key a later run finds them by."""
@@ -64,7 +70,13 @@ class KitState:
 
     def to_export(self) -> dict[str, Any]:
         """The state as a deployment-version-3 document that ``plivo-media drift`` reads,
-        labelled as the kit's. ``__provider`` blobs are left out: nothing reads them."""
+        labelled as the kit's. ``__provider`` blobs are left out: nothing reads them.
+
+        Its media live in the kit's emulator: check them with ``MediaTestKit.drift`` while
+        the kit runs. Once it is closed, the command cannot reach that emulator, and any
+        other one holds none of them (every media reads as ``missing_remote``), unless the
+        kit kept them in a ``data_dir`` that is served again.
+        """
         return {
             "version": 3,
             "plivo_media_testkit": EXPORT_LABEL,
@@ -73,6 +85,23 @@ class KitState:
                 "resources": [entry.to_export() for entry in self.entries],
             },
         }
+
+
+class MediaKitWarning(UserWarning):
+    """The Python warning category of a kit run's check warnings, when the kit issues them
+    (``MediaTestKit(report_warnings=True)``, as the ``media_kit`` fixture does)."""
+
+
+@dataclass(frozen=True)
+class KitWarning:
+    """A warning of one resource's check: ``name`` is the resource's, and ``message`` the
+    whole line, which names the resource too (``MediaFile 'logo': reupload_after …``)."""
+
+    name: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -88,9 +117,11 @@ class Step:
 @dataclass(frozen=True)
 class Plan:
     """The steps of one run, one per MediaFile (and one ``delete`` per MediaFile in the old
-    state that the program no longer declares)."""
+    state that the program no longer declares), and the warnings its checks gave, by
+    resource name."""
 
     steps: tuple[Step, ...] = ()
+    warnings: tuple[KitWarning, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -116,14 +147,26 @@ class Plan:
 
 @dataclass(frozen=True)
 class KitRun:
-    """One ``MediaTestKit.up``: the stack's outputs, its steps, the new state, the media the
-    emulator holds for each upload of this run, and what a second run would change."""
+    """One ``MediaTestKit.up``: the stack's outputs, its steps, the new state, the media it
+    sent, the media it took over, its check warnings, and what a second run would change.
+
+    ``uploaded`` holds the media this run added to the emulator, one per upload, as the
+    emulator holds them; ``adopted`` the media a create took over that the emulator held
+    before the run (``adopt_media_id``, or an earlier run's upload found again), which were
+    not sent again. ``warnings`` are ``steps.warnings``: each names its resource.
+    """
 
     outputs: dict[str, Any]
     steps: Plan
     state: KitState
     uploaded: tuple[Media, ...]
     second_run: Plan = field(default_factory=Plan)
+    adopted: tuple[Media, ...] = ()
+
+    @property
+    def warnings(self) -> tuple[KitWarning, ...]:
+        """The check warnings of this run, by resource name."""
+        return self.steps.warnings
 
     def outputs_of(self, name: str) -> Mapping[str, Any]:
         """The outputs of resource ``name`` in the new state; KeyError if there is none."""

@@ -10,7 +10,8 @@ from tests.support import files
 
 SMALL_BYTES = 100_000
 LARGE_BYTES = MAX_FILE_BYTES - 4096
-"""Just under Plivo's 2 MiB limit, so the client sends the largest body it ever will."""
+"""Just under Plivo's limit of 2 MiB (2,097,152 bytes), so the client sends the largest body
+it ever will."""
 
 LARGE_EVERY = 10
 """One large file per this many assets: the default 200 assets are 180 small and 20 large."""

@@ -29,9 +29,8 @@ def add(commands: Commands) -> None:
                      help="the repository checkout, or an empty folder to copy the demo "
                           "project into (default: the checkout, else ./plivo-media-demo/)")
     sub.add_argument("--port", type=options.port, default=8099,
-                     help="emulator port, 1-65535 or 0 for any free one (default 8099; a "
-                          "free one if taken; without Pulumi the test kit always takes a "
-                          "free one)")
+                     help="emulator port, 1-65535 or 0 for any free one, with or without "
+                          "Pulumi (default 8099; a free one if taken, said in one line)")
     sub.add_argument("--no-pulumi", action="store_true",
                      help="don't look for or install the Pulumi CLI; run through the test kit")
     sub.set_defaults(handler=run)

@@ -222,14 +222,15 @@ def run_demo(
     """Deploy the demo project to a fresh in-process emulator, twice; stop the emulator.
 
     Without a Pulumi CLI (none found, none installable, or ``use_pulumi`` False) the same
-    program runs through the test kit instead (:func:`demo_kit.run_without_pulumi`).
+    program runs through the test kit instead (:func:`demo_kit.run_without_pulumi`). Either
+    way the emulator listens on ``port``, or on a free one, said in one line, if it is taken.
     """
     project = locate_project(project_dir, say)
     command = find_pulumi_cli(say) if use_pulumi else None
     if not isinstance(command, auto.PulumiCommand):
         from .offline import run_without_pulumi
 
-        return run_without_pulumi(project, reason=command, say=say)
+        return run_without_pulumi(project, reason=command, say=say, port=port)
     say(f"Pulumi CLI {command.version or '(version unknown)'}: {command.command}")
     emulator = start_emulator(project / EMULATOR_DIR, port, say)
     try:

@@ -20,6 +20,7 @@ served again afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from pathlib import Path
@@ -93,16 +94,35 @@ def _edit(path: Path) -> None:
         stream.write(b"\n% edited by plivo-media demo\n")
 
 
-def run_without_pulumi(project: Path, *, reason: str | None, say: Print) -> DemoOutcome:
+def start_kit(data_dir: Path, port: int, say: Print) -> MediaTestKit:
+    """The demo's test kit, its emulator on ``port`` as the Pulumi path's is (or on a free
+    port, said in one line, if that one is taken); the caller must ``close()`` it."""
+
+    def kit(on: int) -> MediaTestKit:
+        return MediaTestKit(project=PROJECT_NAME, stack=STACK, data_dir=data_dir, port=on)
+
+    try:
+        return kit(port).start()
+    except OSError:
+        if port == 0:
+            raise
+        say(f"Port {port} is taken; the emulator takes a free port instead.")
+        return kit(0).start()
+
+
+def run_without_pulumi(
+    project: Path, *, reason: str | None, say: Print, port: int = 0
+) -> DemoOutcome:
     """Run the demo's program through the test kit in ``project/.plivo-media-kit/``;
-    ``reason`` says why the Pulumi CLI is missing (None: the user asked not to use it)."""
+    ``reason`` says why the Pulumi CLI is missing (None: the user asked not to use it).
+    The kit's emulator listens on ``port`` (0: any free one; a free one if it is taken)."""
     say(_banner(reason))
     work, program_dir = _fresh_copy(project)
     say(f"\nWorking folder: {work} (a fresh copy of {PROGRAM_DIR}/; the edit below is made "
         "there, never in the project).")
     program = project_program(program_dir)
     outcome = DemoOutcome(with_pulumi=False, work_dir=work)
-    with MediaTestKit(project=PROJECT_NAME, stack=STACK, data_dir=work / "emulator-data") as kit:
+    with contextlib.closing(start_kit(work / "emulator-data", port, say)) as kit:
         say(f"Plivo Media API emulator on {kit.emulator.url}; media kept in "
             f"{work / 'emulator-data'}/")
 
