@@ -11,7 +11,7 @@ import pytest
 
 from plivo_media_provider.api.client import MediaClient, UploadFile
 from plivo_media_provider.emulator import Emulator
-from plivo_media_provider.errors import ReconciliationError
+from plivo_media_provider.errors import JournalUnavailable, ReconciliationError
 from plivo_media_provider.uploads.journal import (
     JOURNAL_DIR_ENV,
     UploadJournal,
@@ -69,10 +69,15 @@ def test_settle_forgets_and_records_hold_no_secrets(tmp_path: Path) -> None:
     assert journal.pending(KEY, NOW) == []
 
 
-def test_an_unwritable_journal_says_so_instead_of_raising(tmp_path: Path) -> None:
+def test_an_unwritable_journal_refuses_to_record_in_one_line(tmp_path: Path) -> None:
+    """No upload is sent without its record, so a record that cannot be written is an error
+    naming the setting, never a silent None."""
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    assert UploadJournal(blocker).begin(KEY, NOW) is None
+    with pytest.raises(JournalUnavailable) as caught:
+        UploadJournal(blocker).begin(KEY, NOW)
+    message = str(caught.value)
+    assert JOURNAL_DIR_ENV in message and "Not a directory" in message and "\n" not in message
 
 
 def test_a_corrupt_record_is_ignored(tmp_path: Path) -> None:
