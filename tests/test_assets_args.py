@@ -97,7 +97,8 @@ def test_the_keyword_form_takes_exactly_the_args_fields_and_opts() -> None:
     [
         (lambda: MediaAssets("set", directroy="media"),  # type: ignore[call-overload]
          "MediaAssets 'set': unknown argument 'directroy'; the arguments are directory, "
-         "include, exclude, files, reupload_after, include_hidden and opts"),
+         "include, exclude, files, reupload_after, include_hidden, follow_external_links and "
+         "opts"),
         (lambda: MediaAssets("set", MediaAssetsArgs(directory="media"),  # type: ignore[call-overload]
                              directory="media"),
          "MediaAssets 'set': pass either MediaAssetsArgs or keyword arguments, not both"),
