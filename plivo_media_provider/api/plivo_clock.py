@@ -78,8 +78,9 @@ class PlivoClock:
             if offset is not None and abs(offset) > self.warn_over and not self._warned:
                 self._warned = True
                 way = "behind" if offset > timedelta(0) else "ahead of"
+                middle = (low + high) / 2  # what to say: the best guess, not the cautious one
                 self._warning = (
-                    f"This machine's clock is about {_words(offset)} {way} Plivo's (learnt "
+                    f"This machine's clock is about {_words(middle)} {way} Plivo's (learnt "
                     "from its answers); upload times and expiries are judged by Plivo's clock, "
                     "but set this clock right (NTP), as other tools trust it."
                 )
