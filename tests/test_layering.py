@@ -29,7 +29,7 @@ WINGS: list[tuple[str, list[str]]] = [
              "api.transport", "api.wire", "api.client", "api.pool", "api.proof", "api.listing",
              "api.__init__"]),
     # uploads stored exactly once
-    ("uploads", ["uploads.journal", "uploads.protocol", "uploads.__init__"]),
+    ("uploads", ["uploads.journal", "uploads.search", "uploads.protocol", "uploads.__init__"]),
     # MediaFile's behaviour, engine-neutral
     ("core", ["core.schema", "core.values", "core.content", "core.inputs", "core.media_file",
               "core.__init__"]),

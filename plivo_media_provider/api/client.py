@@ -43,10 +43,7 @@ import requests
 
 from .._version import __version__
 from ..clock import CLOCK
-from ..errors import (
-    UnexpectedResponse,
-    UploadPartlyRefused,
-)
+from ..errors import UnexpectedResponse
 from ..facts import MAX_FILES_PER_UPLOAD, MAX_PAGE_SIZE
 from ..settings import (
     DEFAULT_API_URL,
@@ -60,7 +57,14 @@ from ..settings import (
 )
 from .answers import json_problem, raise_for_status, summary
 from .deadline import DeadlineAdapter, bounded_by
-from .media import Media, MediaPage, UploadFile, format_time, parse_upload_time
+from .media import (
+    Media,
+    MediaPage,
+    UploadFile,
+    format_time,
+    parse_upload_time,
+    read_upload_answer,
+)
 from .plivo_clock import PlivoClock
 from .transport import MAX_ANSWER_BYTES, answer_of, read_body, translated
 from .wire import RETRY_AFTER_MAX, MultipartBody, PlivoRetry
@@ -230,52 +234,17 @@ class MediaClient:
                 f"upload takes 1 to {MAX_FILES_PER_UPLOAD} files per request, got {len(files)}"
             )
         names = tuple(f.file_name for f in files)
-        listed = ", ".join(repr(n) for n in names)
         upload = MultipartBody(files)
         body, sent, received = self._exchange(
             "POST", self._media_path(), "upload", file_names=names, data=upload,
             headers={"Content-Type": upload.content_type}, allow_redirects=False,
         )
-        api_id = body.get("api_id")
-        objects = body.get("objects")
-        if not isinstance(objects, list) or len(objects) != len(files):
-            raise UnexpectedResponse(
-                f"Plivo answered the upload of {listed} without one object per file; it may "
-                "be stored, so check the account's media list before uploading again.",
-                status=200, api_id=api_id,
-            )
-        stored: list[Media | None] = []
-        problems: list[str] = []
-        statuses: list[int] = []
-        for file, obj in zip(files, objects, strict=True):
-            if not isinstance(obj, dict) or obj.get("status", "success") != "success":
-                reason = (obj.get("error") or obj.get("message")) if isinstance(obj, dict) else obj
-                problems.append(f"{file.file_name!r}: {reason}")
-                code = obj.get("status_code", 400) if isinstance(obj, dict) else 400
-                statuses.append(int(code) if isinstance(code, (int, float, str))
-                                and str(code).isdigit() else 400)
-                stored.append(None)
-                continue
-            media = Media.from_json(obj)
-            if media.file_name != file.file_name or media.size != len(file.content):
-                raise UnexpectedResponse(
-                    f"Plivo answered the upload of {listed} with media {media.media_id} named "
-                    f"{media.file_name!r} of {media.size} bytes, not {file.file_name!r} of "
-                    f"{len(file.content)} bytes; it may be stored, so check the media list "
-                    "before uploading again.",
-                    status=200, api_id=api_id,
-                )
-            stored.append(media)
+        stored, problem = read_upload_answer(files, body)
         for landed in stored:
             if landed is not None:  # stored between sending and the answer, by Plivo's clock
                 self.plivo_clock.observe(landed.upload_time, sent, received)
-        if problems:
-            kept = sum(1 for m in stored if m is not None)
-            raise UploadPartlyRefused(
-                f"Plivo refused {'; '.join(problems)} in the upload"
-                + (f" and stored the other {kept} file(s)." if kept else "."),
-                status=statuses[0], stored=stored, problems=problems, api_id=api_id,
-            )
+        if problem is not None:
+            raise problem
         return [m for m in stored if m is not None]
 
     def get(self, media_id: str) -> Media:
