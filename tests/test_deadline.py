@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from plivo_media_provider.api.client import MediaClient
+from plivo_media_provider.api.client import MediaClient, UploadFile
 from plivo_media_provider.api.deadline import pause
 from plivo_media_provider.emulator import Emulator
-from plivo_media_provider.errors import TransportError
+from plivo_media_provider.errors import TransportError, UploadOutcomeUnknown
+from plivo_media_provider.facts import MAX_FILE_BYTES
 from tests.conftest import AUTH_ID, AUTH_TOKEN, Result, provider_env
 from tests.support import files
 from tests.support.control import Control
@@ -117,6 +118,56 @@ def test_an_upload_whose_answer_trickles_past_the_deadline_is_settled_not_duplic
         assert bounded(lambda: outcome.append(stack.up()), limit=60) is None
         assert Control(emulator.url).stats()["uploads"] == 1
         stack.assert_converged()
+
+
+def test_a_connection_that_is_not_accepted_ends_at_the_deadline() -> None:
+    """A listening socket whose backlog is full drops new connections' SYNs: connecting
+    hangs. The connect timeout (5 s) is cut to the 1 s deadline, and the error says so."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        fillers = [socket.socket() for _ in range(3)]
+        for filler in fillers:
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+        try:
+            with MediaClient(AUTH_ID, AUTH_TOKEN, f"http://127.0.0.1:{port}",
+                             request_deadline=1.0) as client:
+                error = bounded(client.list_page, limit=30)
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert isinstance(error, TransportError), error
+    message = str(error)
+    assert "Could not connect" in message and "deadline" in message
+    assert "nothing was sent" in message
+
+
+def test_sending_a_request_that_is_not_read_ends_at_the_deadline() -> None:
+    """A server that accepts and never reads: 10 files of 2 MiB fill the socket buffers,
+    and sending stops at the 1 s deadline (the server got less than the whole body)."""
+    held: list[socket.socket] = []
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)
+        accepting = threading.Thread(target=lambda: held.append(server.accept()[0]),
+                                     daemon=True)
+        accepting.start()
+        body = [UploadFile(f"f{i}.txt", b"a" * MAX_FILE_BYTES, "text/plain") for i in range(10)]
+        with MediaClient(AUTH_ID, AUTH_TOKEN, f"http://127.0.0.1:{server.getsockname()[1]}",
+                         request_deadline=1.0, read_timeout=30.0) as client:
+            error = bounded(lambda: client.upload(body), limit=30)
+        accepting.join(10)
+    [connection] = held
+    received = 0
+    with connection:
+        connection.settimeout(5)
+        while chunk := connection.recv(1 << 20):
+            received += len(chunk)
+    assert isinstance(error, UploadOutcomeUnknown) and error.timed_out, error
+    assert "did not finish by its deadline" in str(error)
+    assert received < 10 * MAX_FILE_BYTES
 
 
 def test_a_wait_that_would_pass_the_deadline_is_not_started(retry_sleeps: list[float]) -> None:
