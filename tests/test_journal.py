@@ -262,3 +262,16 @@ def test_create_in_process_sends_nothing_when_the_journal_cannot_be_written(
     with pytest.raises(JournalUnavailable):
         core.create(checked.inputs)
     assert Control(emulator.url).stats()["requests"] == 0 and warned == []
+
+
+def test_a_record_that_cannot_be_written_after_the_check_stops_that_upload_unsent(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    journal = UploadJournal(tmp_path / "journal")
+    journal.ready()
+    (tmp_path / "journal" / AUTH_ID).write_text("the account's folder, replaced by a file")
+    logo = UploadFile("logo.png", files.png_bytes(), "image/png")
+    with MediaClient(AUTH_ID, AUTH_TOKEN, emulator.url) as client, \
+            pytest.raises(JournalUnavailable, match="so it was not sent"):
+        upload_once(client, logo, journal)
+    assert Control(emulator.url).stats()["requests"] == 0

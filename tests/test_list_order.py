@@ -234,3 +234,21 @@ def test_ls_since_and_limit_in_an_oldest_first_list(
     assert {m["media_id"] for m in json.loads(since)["media"]} == {m.media_id for m in listed}
     names = [m["file_name"] for m in json.loads(limit)["media"]]
     assert len(names) == 2 and set(names) <= {m.file_name for m in listed}
+
+
+def test_a_page_that_contradicts_the_order_believed_so_far_drops_it(
+    emulator: Emulator, proxy: Proxy, direct: MediaClient
+) -> None:
+    """By file name, the first page's times fall (it looks newest first) and the next page
+    holds media older than the attempt, its times rising: believing the first page, the
+    search would stop there. It reads on, and finds the upload on the last page."""
+    for i in reversed(range(20)):
+        direct.upload([png(seed=600 + i, name=f"aa-new-{i:02d}.png")])
+    for i in range(20, 45):
+        direct.upload([png(seed=600 + i, name=f"{OLD}{i:02d}.png")])
+    Control(emulator.url).list_order("file-name")
+    proxy.rule = aged(FirstUploads(lose))
+    with MediaClient(AUTH_ID, AUTH_TOKEN, proxy.url, read_timeout=5.0) as client:
+        media = Uploader(client).upload(png(seed=7, name="zz-logo.png"))
+    assert media.file_name == "zz-logo.png"
+    assert Control(emulator.url).stats()["uploads"] == 46

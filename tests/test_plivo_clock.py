@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,8 +22,10 @@ import pytest
 
 from plivo_media_provider.api.client import Media, MediaClient, UploadFile
 from plivo_media_provider.api.plivo_clock import PlivoClock
+from plivo_media_provider.api.pool import close_clients
+from plivo_media_provider.core.media_file import MediaFiles
 from plivo_media_provider.emulator import Emulator
-from plivo_media_provider.facts import UNSENT_RETENTION
+from plivo_media_provider.facts import UNSENT_RETENTION, format_time
 from plivo_media_provider.uploads.journal import UploadJournal, UploadKey
 from plivo_media_provider.uploads.protocol import Uploader
 from tests.conftest import AUTH_ID, AUTH_TOKEN, PinClock, Result, provider_env
@@ -157,6 +160,30 @@ def test_reupload_after_is_judged_by_plivos_clock_in_a_fresh_process(
     assert outcome.replaced == (["logo"] if replaced else [])
     assert Control(emulator.url).stats()["uploads"] == (2 if replaced else 1)
     assert warned_about(minutes, stderr), stderr
+
+
+def test_a_diff_that_cannot_ask_plivo_judges_by_this_clock_and_warns_once(
+    pin_clock: PinClock,
+) -> None:
+    """Nothing listens at the API URL: diff still answers, by this machine's clock, and the
+    one warning says why; a second diff neither asks again nor warns again."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    pin_clock(T0)
+    warned: list[str] = []
+    core = MediaFiles({"plivo:authId": AUTH_ID, "plivo:authToken": AUTH_TOKEN,
+                       "plivo:apiUrl": f"http://127.0.0.1:{port}"}, warn=warned.append)
+    olds = {"content_sha256": "a" * 64, "file_name": "x.png", "content_type": "image/png",
+            "upload_time": format_time(T0 - timedelta(hours=5)), "reupload_after": "5h"}
+    news = {k: v for k, v in olds.items() if k != "upload_time"}
+    try:
+        assert core.diff(olds, news).replaces == ["reupload_after"]
+        assert core.diff(olds, news).replaces == ["reupload_after"]
+    finally:
+        close_clients()
+    [warning] = warned
+    assert "Plivo's clock could not be read" in warning and "connection refused" in warning
 
 
 # -- adoption, in-process with the real client --------------------------------------------------
