@@ -248,3 +248,36 @@ def test_drift_judges_expiring_by_plivos_clock(
 def stack_of(media: Media, path: Path) -> dict[str, Any]:
     """The state export of one MediaFile for ``media``, uploaded from ``path``."""
     return stack_export(media_entry("logo", media, str(path), sha256_bytes(path.read_bytes())))
+
+
+# -- ls, and what an upload teaches ---------------------------------------------------------------
+
+
+def test_ls_since_counts_back_from_plivos_time(
+    emulator: Emulator, pin_clock: PinClock, run: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """This machine 30 minutes ahead: media uploaded a moment ago by Plivo's clock is within
+    `--since 20m`, though by this machine's clock it is 30 minutes old."""
+    control = Control(emulator.url)
+    pin_clock(lambda: control.now() + 30 * MINUTE)
+    with MediaClient(AUTH_ID, AUTH_TOKEN, emulator.url) as client:
+        [media] = client.upload([UploadFile("logo.png", files.png_bytes(), "image/png")])
+    for key, value in provider_env(emulator.url).items():
+        if key.startswith("PLIVO_"):
+            monkeypatch.setenv(key, value)
+    code, out, err = run("ls", "--json", "--since", "20m")
+    assert code == 0 and [m["media_id"] for m in json.loads(out)["media"]] == [media.media_id]
+    assert warned_about(30, err), err
+
+
+def test_the_upload_time_of_media_just_stored_teaches_the_offset(proxy: Proxy) -> None:
+    """A gateway's Date an hour off, then an upload: Plivo's upload_time, stamped between
+    sending and the answer, shows the clocks agree, and replaces the Date's lesson."""
+    proxy.date_offset = 3600.0
+    with MediaClient(AUTH_ID, AUTH_TOKEN, proxy.url) as client:
+        client.list_page()
+        assert client.plivo_clock.offset is not None
+        assert client.plivo_clock.offset > 59 * MINUTE
+        client.upload([UploadFile("logo.png", files.png_bytes(), "image/png")])
+        assert client.plivo_clock.offset == timedelta(0)

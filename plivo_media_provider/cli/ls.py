@@ -183,10 +183,15 @@ def render_listing(listing: Mapping[str, Any]) -> str:
 
 def run_ls(
     *, settings: Settings, as_json: bool, stdout: TextIO, filters: ListFilter = ListFilter(),
+    stderr: TextIO | None = None,
 ) -> int:
-    """The ``plivo-media ls`` command: list the account's media, newest first."""
+    """The ``plivo-media ls`` command: list the account's media, newest first. The warning
+    about this machine's clock, when it is far from Plivo's, goes to ``stderr``."""
     with MediaClient.from_settings(settings) as client:
         listing = media_listing(client, filters)
+        note = client.plivo_clock.take_warning()
+    if note is not None:
+        print(f"warning: {note}", file=stderr or sys.stderr)
     text = json.dumps(listing, indent=2) if as_json else render_listing(listing)
     stdout.write(text + "\n")
     return ExitCode.OK
