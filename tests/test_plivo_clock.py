@@ -186,6 +186,20 @@ def test_a_diff_that_cannot_ask_plivo_judges_by_this_clock_and_warns_once(
     assert "Plivo's clock could not be read" in warning and "connection refused" in warning
 
 
+def test_a_refresh_names_the_offset_too(emulator: Emulator, tmp_path: Path) -> None:
+    env = clocked_env(emulator.url, emulator, 15)
+    logo = {"logo": {"path": str(files.random_png(tmp_path / "logo.png", 600, seed=4))}}
+    with clocked(env) as first:
+        engine = Engine(first)
+        assert engine.up(logo).ok
+    with clocked(env) as second:
+        engine.provider = second
+        refreshed = engine.refresh()
+        stderr = second.stderr_text()
+    assert refreshed.ok and set(engine.state) == {"logo"}
+    assert warned_about(15, stderr), stderr
+
+
 # -- adoption, in-process with the real client --------------------------------------------------
 
 
