@@ -144,6 +144,22 @@ def test_a_connection_that_is_not_accepted_ends_at_the_deadline() -> None:
     assert "nothing was sent" in message
 
 
+def test_a_tls_handshake_that_is_never_answered_ends_at_the_deadline() -> None:
+    """The TCP connection is accepted, the server never answers the TLS hello."""
+    held: list[socket.socket] = []
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)
+        threading.Thread(target=lambda: held.append(server.accept()[0]), daemon=True).start()
+        with MediaClient(AUTH_ID, AUTH_TOKEN, f"https://127.0.0.1:{server.getsockname()[1]}",
+                         request_deadline=1.0) as client:
+            error = bounded(client.list_page, limit=30)
+    for connection in held:
+        connection.close()
+    assert isinstance(error, TransportError), error
+    assert "did not finish by its deadline" in str(error)
+
+
 def test_sending_a_request_that_is_not_read_ends_at_the_deadline() -> None:
     """A server that accepts and never reads: 10 files of 2 MiB fill the socket buffers,
     and sending stops at the 1 s deadline (the server got less than the whole body)."""
