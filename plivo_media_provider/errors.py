@@ -2,6 +2,7 @@
 
     PlivoMediaError
     ├── ConfigurationError        settings are missing or malformed; nothing was sent
+    │   └── JournalUnavailable    the upload journal's folder cannot be written; nothing sent
     ├── ContentError              a local file cannot be uploaded as it is
     │   └── MediaAssetsError      a declared set of files has problems (all listed)
     ├── StackExportError          a Pulumi stack export is missing or malformed
@@ -42,6 +43,10 @@ class PlivoMediaError(Exception):
 
 class ConfigurationError(PlivoMediaError, ValueError):
     """Settings are missing or malformed; no request was sent."""
+
+
+class JournalUnavailable(ConfigurationError):
+    """The upload journal's folder cannot be written, so no upload was sent."""
 
 
 class ContentError(PlivoMediaError, ValueError):
@@ -199,6 +204,7 @@ __all__ = [
     "ContentError",
     "GoneUnproven",
     "InvalidRequest",
+    "JournalUnavailable",
     "KitRunError",
     "MediaAssetsError",
     "MediaNotFound",

@@ -31,7 +31,7 @@ MAX_FILES_PER_UPLOAD = 10
 """Plivo accepts at most this many ``file`` parts in one upload request."""
 
 MAX_PAGE_SIZE = 20
-"""The largest ``limit`` the media list accepts; it returns media newest first."""
+"""The largest ``limit`` the media list accepts. Plivo does not document the list's order."""
 
 # -- retention --------------------------------------------------------------------------------
 

@@ -3,8 +3,9 @@
 MediaFile's behaviour is :class:`~.core.media_file.MediaFiles`'; this module translates the
 SDK's arguments and results to and from it and adds nothing of its own: unknowns
 (``pulumi.output.Unknown`` and the core's :data:`~.core.values.UNKNOWN`), results
-(``CheckResult``, ``DiffResult``, ``ReadResult``...), warnings and the delete note (to
-``pulumi.log``), and ``__provider`` (kept out of the core's mappings).
+(``CheckResult``, ``DiffResult``, ``ReadResult``...), warnings (check's results and the
+core's ``warn`` seam) and the delete note (to ``pulumi.log``), and ``__provider`` (kept out
+of the core's mappings).
 
 The instance is pickled into Pulumi state as ``__provider``. It therefore holds nothing:
 no credentials, clients, sessions or locks. Its class lives in this package, under this
@@ -164,7 +165,9 @@ class MediaFileProvider(ResourceProvider):
             sys.tracebacklimit = _LIMIT  # type: ignore[assignment]
 
     def _core(self) -> MediaFiles:
-        return MediaFiles(getattr(self, "_config", {}))
+        """The core for this configuration; its warnings outside check (create, read, diff)
+        go to ``pulumi.log.warn``, like check's."""
+        return MediaFiles(getattr(self, "_config", {}), warn=pulumi.log.warn)
 
     @_one_line_errors
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:

@@ -201,7 +201,7 @@ def test_a_file_reached_through_a_linked_folder_is_declared_once_under_its_real_
     assert problems == [] and chosen == {"photos/a.png": "media/photos/a.png"}
 
 
-def test_a_link_leaving_the_directory_is_followed_and_named_after_the_link(
+def test_a_link_leaving_the_directory_is_followed_when_asked_and_named_after_the_link(
     workdir: Path,
 ) -> None:
     make_tree(workdir / "shared", ["brand/logo.png"])
@@ -209,11 +209,81 @@ def test_a_link_leaving_the_directory_is_followed_and_named_after_the_link(
     os.symlink(workdir / "shared" / "brand", workdir / "media" / "brand")
     os.symlink(workdir / "shared" / "brand" / "logo.png", workdir / "media" / "z-logo.png")
 
-    chosen, problems = scan_directory("media", include=["brand/*", "*.png"])
+    chosen, problems = scan_directory("media", include=["brand/*", "*.png"],
+                                      follow_external_links=True)
 
     # Two links reach the same outside file: it is declared once, by the first name.
     assert problems == []
     assert chosen == {"a.png": "media/a.png", "brand/logo.png": "media/brand/logo.png"}
+    run = declare(lambda: MediaAssets("set", directory="media", follow_external_links=True))
+    assert declared(run) == {"set/a.png": "media/a.png",
+                             "set/brand/logo.png": "media/brand/logo.png"}
+
+
+def test_a_link_to_a_file_outside_the_directory_is_refused_naming_link_and_target(
+    workdir: Path,
+) -> None:
+    """Issue 20, observation 5: `notes.txt -> ../../.env` added by a pull request must not
+    publish the runner's secrets on the next up."""
+    secret = files.write(workdir / ".env", b"PLIVO_AUTH_TOKEN=not-for-the-public\n")
+    make_tree(workdir / "site" / "assets", ["a.png"])
+    os.symlink("../../.env", workdir / "site" / "assets" / "notes.txt")
+
+    with pytest.raises(MediaAssetsError) as caught:
+        declare(lambda: MediaAssets("set", directory="site/assets"))
+
+    [problem] = caught.value.problems
+    assert "site/assets/notes.txt" in problem and str(secret) in problem
+    assert "follow_external_links=True" in problem and "\n" not in problem
+
+
+def test_a_link_to_a_folder_outside_is_refused_and_never_entered(workdir: Path) -> None:
+    make_tree(workdir / "elsewhere", ["inside.png"])
+    make_tree(workdir / "media", ["a.png"])
+    os.symlink(workdir / "elsewhere", workdir / "media" / "linked")
+
+    chosen, problems = scan_directory("media", exclude=["linked/"])
+
+    [problem] = problems
+    assert problem.startswith("media/linked links to the folder " + str(workdir / "elsewhere"))
+    assert chosen == {"a.png": "media/a.png"}
+
+
+def test_an_excluded_link_out_or_one_in_a_skipped_hidden_folder_is_no_problem(
+    workdir: Path,
+) -> None:
+    files.write(workdir / ".env", b"SECRET=1\n")
+    make_tree(workdir / "media", ["a.png", "img/b.png"])
+    os.symlink(workdir / ".env", workdir / "media" / "notes.txt")
+    os.symlink(workdir / "media" / "img", workdir / "media" / "latest")  # inside: followed
+    (workdir / "media" / ".cache").mkdir()
+    os.symlink(workdir, workdir / "media" / ".cache" / "root")
+
+    run = declare(lambda: MediaAssets("set", directory="media", exclude=["notes.txt"]))
+
+    assert declared(run) == {"set/a.png": "media/a.png", "set/img/b.png": "media/img/b.png"}
+
+
+def test_a_media_file_whose_path_the_user_wrote_may_point_outside(workdir: Path) -> None:
+    make_tree(workdir / "shared", ["logo.png"])
+    make_tree(workdir / "media", ["a.png"])
+    os.symlink(workdir / "shared" / "logo.png", workdir / "media" / "logo.png")
+
+    run = declare(lambda: MediaAssets("set", files={"logo": "media/logo.png"}))
+
+    assert declared(run) == {"set/logo": "media/logo.png"}
+
+
+def test_follow_external_links_must_be_a_bool_and_needs_a_directory(workdir: Path) -> None:
+    make_tree(workdir / "media", ["a.png"])
+    with pytest.raises(MediaAssetsError) as caught:
+        declare(lambda: MediaAssets("set", files={"a": "media/a.png"},
+                                    follow_external_links=True))
+    assert "follow_external_links=True is about links in directory=" in str(caught.value)
+    with pytest.raises(MediaAssetsError) as caught:
+        declare(lambda: MediaAssets("set", directory="media",
+                                    follow_external_links="yes"))  # type: ignore[arg-type]
+    assert "follow_external_links must be True or False, got 'yes'" in str(caught.value)
 
 
 def test_names_are_nfc_normalised_and_the_path_keeps_the_bytes_on_disk(workdir: Path) -> None:

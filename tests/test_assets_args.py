@@ -97,11 +97,12 @@ def test_the_keyword_form_takes_exactly_the_args_fields_and_opts() -> None:
     [
         (lambda: MediaAssets("set", directroy="media"),  # type: ignore[call-overload]
          "MediaAssets 'set': unknown argument 'directroy' (did you mean directory?); the "
-         "arguments are directory, include, exclude, files, reupload_after, include_hidden and "
-         "opts"),
+         "arguments are directory, include, exclude, files, reupload_after, include_hidden, "
+         "follow_external_links and opts"),
         (lambda: MediaAssetsArgs(directory="media", exlude="*.gif"),  # type: ignore[call-arg]
          "MediaAssetsArgs: unknown argument 'exlude' (did you mean exclude?); the arguments are "
-         "directory, include, exclude, files, reupload_after and include_hidden"),
+         "directory, include, exclude, files, reupload_after, include_hidden and "
+         "follow_external_links"),
         (lambda: MediaAssets("set", MediaAssetsArgs(directory="media"),  # type: ignore[call-overload]
                              directory="media"),
          "MediaAssets 'set': pass either MediaAssetsArgs or keyword arguments, not both"),

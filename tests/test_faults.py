@@ -99,14 +99,16 @@ class Stack:
                 assert hashlib.sha256(client.download(media)).hexdigest() == sha256_of(path)
                 assert entry.outputs["content_sha256"] == sha256_of(path)
 
-    def assert_converged(self) -> None:
-        """The next ``up`` finishes the job: all declared, each exactly once, nothing else."""
+    def assert_converged(self, besides: Counter[tuple[str, str]] | None = None) -> None:
+        """The next ``up`` finishes the job: all declared, each exactly once, nothing else
+        (but the media ``besides``, already in the account)."""
         outcome = self.up()
         assert outcome.ok, outcome.errors
         assert set(self.engine.state) == set(self.files)
         self.assert_state_matches_emulator()
-        assert census(self.url) == self.expected()
-        assert self.control.stats()["media"] == len(self.files)
+        others = besides or Counter()
+        assert census(self.url) == self.expected() + others
+        assert self.control.stats()["media"] == len(self.files) + others.total()
         assert not self.up().changed
 
 

@@ -25,10 +25,11 @@ WINGS: list[tuple[str, list[str]]] = [
     # the emulator stands in for Plivo: it may share Plivo's facts, nothing else
     ("emulator", ["emulator"]),
     # Plivo's Media API: the client, then what is built on it
-    ("api", ["api.media", "api.answers", "api.transport", "api.wire", "api.client", "api.pool",
-             "api.proof", "api.listing", "api.__init__"]),
+    ("api", ["api.media", "api.answers", "api.plivo_clock", "api.order", "api.deadline",
+             "api.transport", "api.wire", "api.client", "api.pool", "api.proof", "api.listing",
+             "api.__init__"]),
     # uploads stored exactly once
-    ("uploads", ["uploads.journal", "uploads.protocol", "uploads.__init__"]),
+    ("uploads", ["uploads.journal", "uploads.search", "uploads.protocol", "uploads.__init__"]),
     # MediaFile's behaviour, engine-neutral
     ("core", ["core.schema", "core.values", "core.content", "core.inputs", "core.media_file",
               "core.__init__"]),

@@ -39,8 +39,8 @@ def test_json_lists_every_page_newest_first_with_the_unsent_expiry(
 
     assert code == EXIT_OK
     listing: dict[str, Any] = json.loads(out)
-    assert list(listing) == ["schema", "generated_at", "api_url", "count", "media", "filters",
-                            "error", "exit_code"]
+    assert list(listing) == ["schema", "generated_at", "plivo_time", "api_url", "count",
+                             "media", "filters", "error", "exit_code"]
     assert listing["error"] is None and listing["exit_code"] == 0
     assert listing["filters"] == {"name": None, "since_seconds": None, "limit": None}
     assert listing["schema"] == "plivo-media-ls/1"

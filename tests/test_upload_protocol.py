@@ -493,15 +493,31 @@ def test_retry_after_is_capped(
     assert retry_sleeps == [60.0] * 2
 
 
-def test_retries_stop_at_the_request_deadline(emulator: Emulator) -> None:
-    """Retries have a total budget: a 503 storm with Retry-After 1 and a 1 s deadline is
-    asked twice, not five times."""
+def test_retries_stop_at_the_request_deadline(
+    emulator: Emulator, retry_sleeps: list[float]
+) -> None:
+    """Retries have a total budget, and a wait that would pass the deadline is not started:
+    a 503 storm with Retry-After 1 and a 1 s deadline is asked once, and the 503 stands."""
     control = Control(emulator.url)
     control.fault(method="GET", path=API, status=503, count=50, retry_after=1)
     with MediaClient(AUTH_ID, AUTH_TOKEN, emulator.url, request_deadline=1.0,
                      retries=4) as client, pytest.raises(ServerError):
         client.list_page()
-    assert control.stats()["requests"] == 2
+    assert control.stats()["requests"] == 1
+    assert retry_sleeps == []
+
+
+def test_waits_that_end_before_the_deadline_are_made(
+    emulator: Emulator, retry_sleeps: list[float]
+) -> None:
+    """The same storm with a 30 s deadline: every retry's 1 s wait fits, so all are made."""
+    control = Control(emulator.url)
+    control.fault(method="GET", path=API, status=503, count=50, retry_after=1)
+    with MediaClient(AUTH_ID, AUTH_TOKEN, emulator.url, request_deadline=30.0,
+                     retries=4) as client, pytest.raises(ServerError):
+        client.list_page()
+    assert control.stats()["requests"] == 5
+    assert retry_sleeps == [1.0] * 4
 
 
 def lost_upload_behind_newer_media(direct: MediaClient, count: int = 25) -> Callable[..., Answer]:

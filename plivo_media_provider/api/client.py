@@ -15,9 +15,16 @@ hand-written loop:
   a connection never made leaves the outcome unknown; :mod:`..uploads.protocol` settles it.
   Redirects of an upload are not followed.
 
-Waiting is bounded: every call has a deadline (``request_deadline``) covering its attempts,
-the waits between them and the reading of its body, so an answer trickled one byte at a time
-cannot hold it past the deadline; and no answer body over :data:`MAX_ANSWER_BYTES` is read.
+Waiting is bounded: every call has a deadline (``request_deadline``) covering all of it:
+connecting, sending, the headers and body of the answer, the retries and the waits between
+them (see :mod:`.deadline`), so an answer trickled one byte at a time cannot hold it past
+the deadline; and no answer body over :data:`MAX_ANSWER_BYTES` is read. Until its host has
+answered once, a connection refused or a host name that does not resolve fails at once
+(nothing was sent); after that it is retried, as a restart mid-run needs.
+
+Every API answer's ``Date`` header, and the ``upload_time`` of media just uploaded, teach
+the client's :class:`.plivo_clock.PlivoClock` how far this machine's clock is from Plivo's.
+
 Credentials never leave this module inside an exception: the requests exceptions chained to
 the package's errors have their request and response removed.
 """
@@ -28,16 +35,15 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
 
 from .._version import __version__
-from ..errors import (
-    UnexpectedResponse,
-    UploadPartlyRefused,
-)
+from ..clock import CLOCK
+from ..errors import UnexpectedResponse
 from ..facts import MAX_FILES_PER_UPLOAD, MAX_PAGE_SIZE
 from ..settings import (
     DEFAULT_API_URL,
@@ -50,7 +56,16 @@ from ..settings import (
     Sources,
 )
 from .answers import json_problem, raise_for_status, summary
-from .media import Media, MediaPage, UploadFile, format_time, parse_upload_time
+from .deadline import DeadlineAdapter, bounded_by
+from .media import (
+    Media,
+    MediaPage,
+    UploadFile,
+    format_time,
+    parse_upload_time,
+    read_upload_answer,
+)
+from .plivo_clock import PlivoClock
 from .transport import MAX_ANSWER_BYTES, answer_of, read_body, translated
 from .wire import RETRY_AFTER_MAX, MultipartBody, PlivoRetry
 
@@ -124,6 +139,11 @@ class MediaClient:
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
+        self._answered: set[str] = set()
+        """Origins that have answered this client: a refused connection to one of them is
+        a restart worth retrying, not a wrong URL."""
+        self.plivo_clock = PlivoClock()
+        """How far this machine's clock is from the API's, learnt from its answers."""
 
     @classmethod
     def from_settings(
@@ -170,7 +190,7 @@ class MediaClient:
             session = self._session_factory()
             session.headers["User-Agent"] = USER_AGENT
             session.headers["Accept"] = "application/json"
-            adapter = requests.adapters.HTTPAdapter(max_retries=self._retry, pool_maxsize=2)
+            adapter = DeadlineAdapter(max_retries=self._retry, pool_maxsize=2)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             self._local.session = session
@@ -184,8 +204,7 @@ class MediaClient:
         """``proxies``, ``verify`` and ``cert`` for ``url``, merged by requests itself from
         the session's own settings and, when its ``trust_env`` is on, the environment; once
         per thread's session and origin."""
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}/"
+        origin = _origin(url)
         cache: dict[str, dict[str, Any]] = self._local.environment
         found = cache.get(origin)
         if found is None:
@@ -215,49 +234,17 @@ class MediaClient:
                 f"upload takes 1 to {MAX_FILES_PER_UPLOAD} files per request, got {len(files)}"
             )
         names = tuple(f.file_name for f in files)
-        listed = ", ".join(repr(n) for n in names)
         upload = MultipartBody(files)
-        body = self._request(
+        body, sent, received = self._exchange(
             "POST", self._media_path(), "upload", file_names=names, data=upload,
             headers={"Content-Type": upload.content_type}, allow_redirects=False,
         )
-        api_id = body.get("api_id")
-        objects = body.get("objects")
-        if not isinstance(objects, list) or len(objects) != len(files):
-            raise UnexpectedResponse(
-                f"Plivo answered the upload of {listed} without one object per file; it may "
-                "be stored, so check the account's media list before uploading again.",
-                status=200, api_id=api_id,
-            )
-        stored: list[Media | None] = []
-        problems: list[str] = []
-        statuses: list[int] = []
-        for file, obj in zip(files, objects, strict=True):
-            if not isinstance(obj, dict) or obj.get("status", "success") != "success":
-                reason = (obj.get("error") or obj.get("message")) if isinstance(obj, dict) else obj
-                problems.append(f"{file.file_name!r}: {reason}")
-                code = obj.get("status_code", 400) if isinstance(obj, dict) else 400
-                statuses.append(int(code) if isinstance(code, (int, float, str))
-                                and str(code).isdigit() else 400)
-                stored.append(None)
-                continue
-            media = Media.from_json(obj)
-            if media.file_name != file.file_name or media.size != len(file.content):
-                raise UnexpectedResponse(
-                    f"Plivo answered the upload of {listed} with media {media.media_id} named "
-                    f"{media.file_name!r} of {media.size} bytes, not {file.file_name!r} of "
-                    f"{len(file.content)} bytes; it may be stored, so check the media list "
-                    "before uploading again.",
-                    status=200, api_id=api_id,
-                )
-            stored.append(media)
-        if problems:
-            kept = sum(1 for m in stored if m is not None)
-            raise UploadPartlyRefused(
-                f"Plivo refused {'; '.join(problems)} in the upload"
-                + (f" and stored the other {kept} file(s)." if kept else "."),
-                status=statuses[0], stored=stored, problems=problems, api_id=api_id,
-            )
+        stored, problem = read_upload_answer(files, body)
+        for landed in stored:
+            if landed is not None:  # stored between sending and the answer, by Plivo's clock
+                self.plivo_clock.observe(landed.upload_time, sent, received)
+        if problem is not None:
+            raise problem
         return [m for m in stored if m is not None]
 
     def get(self, media_id: str) -> Media:
@@ -266,7 +253,8 @@ class MediaClient:
         return Media.from_json(body)
 
     def list_page(self, limit: int = MAX_PAGE_SIZE, offset: int = 0) -> MediaPage:
-        """Return one page of the account's media, newest first; ``limit`` is 1 to 20."""
+        """Return one page of the account's media, in the list's order (Plivo does not say
+        which: see :mod:`.order`); ``limit`` is 1 to 20."""
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise ValueError(f"limit must be 1 to {MAX_PAGE_SIZE}, got {limit}")
         body = self._request(
@@ -294,7 +282,7 @@ class MediaClient:
             ) from None
 
     def iter_media(self, page_size: int = MAX_PAGE_SIZE) -> Iterator[Media]:
-        """Yield every media of the account, newest first, one page request at a time.
+        """Yield every media of the account in the list's order, one page request at a time.
 
         Media uploaded while iterating shift later pages; each id is yielded at most once.
         Paging ends at a page that is not full or at ``total_count``; a full page that
@@ -324,7 +312,8 @@ class MediaClient:
         """Return the bytes served at ``media.media_url`` (a public URL: no credentials sent)."""
         operation = f"download media {media.media_id}"
         deadline = time.monotonic() + self.request_deadline
-        with translated(operation, upload=False, url=media.media_url, sources=self.sources):
+        with translated(operation, upload=False, url=media.media_url, sources=self.sources,
+                        deadline=deadline), bounded_by(deadline):
             response = self._send("GET", media.media_url, deadline)
             body = read_body(response, operation, deadline)
         if response.status_code != 200:
@@ -354,16 +343,19 @@ class MediaClient:
         cookies and adapters still apply.
         """
         session = self._session
-        self._local.adapter.max_retries = self._retry.new(deadline=deadline)
-        read = max(0.001, min(self.timeout[1], deadline - time.monotonic()))
+        origin = _origin(url)
+        self._local.adapter.max_retries = self._retry.new(
+            deadline=deadline, fail_fast=origin not in self._answered)
         prepared = requests.Request(
             method, url, headers={**session.headers, **(headers or {})}, params=params,
             data=data, auth=auth, cookies=session.cookies,
         ).prepare()
-        return session.send(
-            prepared, timeout=(self.timeout[0], read), stream=True,
+        response = session.send(
+            prepared, timeout=self.timeout, stream=True,
             allow_redirects=allow_redirects, **self._environment_for(session, url),
         )
+        self._answered.add(origin)
+        return response
 
     def _request(
         self,
@@ -373,11 +365,26 @@ class MediaClient:
         file_names: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> dict[str, Any]:
+        return self._exchange(method, url, operation, file_names, **kwargs)[0]
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        operation: str,
+        file_names: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> tuple[dict[str, Any], datetime, datetime]:
+        """One API call: its JSON object, and this machine's times (``CLOCK``) when it was
+        sent and when the answer's headers arrived. The answer's ``Date`` is observed."""
         upload = method == "POST"
         deadline = time.monotonic() + self.request_deadline
+        sent = CLOCK.now()
         with translated(operation, upload=upload, url=url, file_names=file_names,
-                         sources=self.sources):
+                        sources=self.sources, deadline=deadline), bounded_by(deadline):
             response = self._send(method, url, deadline, auth=self._auth, **kwargs)
+            received = CLOCK.now()
+            self.plivo_clock.observe_date(response.headers.get("Date"), sent, received)
             content = read_body(response, operation, deadline)
         if not 200 <= response.status_code < 300:
             collection = method == "GET" and url == self._media_path()  # the list
@@ -397,4 +404,9 @@ class MediaClient:
                 f"{summary(answer_of(response), content)}.",
                 status=response.status_code,
             )
-        return body
+        return body, sent, received
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"

@@ -2,10 +2,18 @@
 
 Refresh sends one Read per resource, several at once (the SDK's provider server runs 4 on
 its worker threads; ``plivo-media drift`` runs 8), and each would otherwise cost one GET.
-Plivo's list returns 20 media per request, newest first, addressed by ``offset``. So the
-Reads of one process share one :class:`SharedListing` per client, and meet through it
-without any batching window: every Read asks the listing first, and a page fetched for one
-Read answers every other Read whose media it holds, now or later.
+Plivo's list returns 20 media per request, addressed by ``offset``. So the Reads of one
+process share one :class:`SharedListing` per client, and meet through it without any
+batching window: every Read asks the listing first, and a page fetched for one Read answers
+every other Read whose media it holds, now or later.
+
+Plivo does not document the list's order, so each listing learns it from its first page
+(:mod:`.order`). Newest first is read as described below. Oldest first is read through a
+mirror: the listing works in newest-first offsets and fetches the real page at ``total_count``
+less that offset, reversed. A list in no time order cannot be placed by time, so after its
+first page every Read the page does not answer GETs its media; so does every Read after a
+page contradicts the order learnt. Correctness never depends on the order: only what a page
+lists is believed.
 
 How a Read is answered (:meth:`SharedListing.lookup`):
 
@@ -54,6 +62,7 @@ from datetime import datetime, timedelta
 from ..errors import PlivoMediaError
 from ..facts import MAX_PAGE_SIZE
 from .client import Media, MediaClient
+from .order import ListOrder, order_of
 from .proof import proof_for
 
 PROBES = 2
@@ -106,6 +115,8 @@ class SharedListing:
         self._total: int | None = None
         self._answered_here = 0
         self._restarted_for: datetime | None = None
+        self._order: ListOrder | None = None
+        """The order the first page showed (None before it): pages are placed by it."""
 
     @property
     def saw_plivo_list(self) -> bool:
@@ -173,8 +184,9 @@ class SharedListing:
                     return None
                 self._in_flight.add(offset)
                 self.pages_fetched += 1
+                order, total = self._order, self._total
             try:
-                page = self.client.list_page(MAX_PAGE_SIZE, offset)
+                placed, objects, total, mirrored = self._fetch(offset, order, total)
             except PlivoMediaError:
                 with self._cond:
                     self._in_flight.discard(offset)
@@ -182,26 +194,60 @@ class SharedListing:
                 return None
             with self._cond:
                 self._in_flight.discard(offset)
-                if page.objects:
-                    if offset == 0 and self._restarted_for is not None:
-                        # The newest media now listed is older than the Read that restarted
-                        # the listing: that media is not listed, and restarting cannot help.
-                        self._restart_on_newer = page.objects[0].upload_time >= self._restarted_for
-                        self._restarted_for = None
-                    self._total = page.total_count
-                    for media in page.objects:
-                        self._media[media.media_id] = media
-                    self._pages.append(_Page(
-                        offset, page.objects[0].upload_time, page.objects[-1].upload_time,
-                        frozenset(m.media_id for m in page.objects),
-                        offset + len(page.objects) >= page.total_count,
-                    ))
-                    self._pages.sort(key=lambda p: p.offset)
+                if objects:
+                    self._keep(placed, objects, total, mirrored)
                 else:
                     self._end = offset if self._end is None else min(self._end, offset)
                 self._cond.notify_all()
-                if not page.objects and offset == aim.offset:
+                if not objects and offset == aim.offset:
                     return None
+
+    def _fetch(
+        self, offset: int, order: ListOrder | None, total: int | None
+    ) -> tuple[int, tuple[Media, ...], int, bool]:
+        """The page at ``offset`` in newest-first offsets: where it is placed, its media
+        newest first, the list's ``total_count``, and whether it was read mirrored. The first
+        page of a listing is the list's offset 0, whatever the order; an oldest-first list
+        is read mirrored."""
+        if order is not ListOrder.OLDEST_FIRST or total is None:
+            page = self.client.list_page(MAX_PAGE_SIZE, offset)
+            if order is None and order_of(m.upload_time for m in page.objects) \
+                    is ListOrder.OLDEST_FIRST:
+                placed = page.total_count - len(page.objects)
+                return placed, tuple(reversed(page.objects)), page.total_count, True
+            return offset, page.objects, page.total_count, False
+        real, limit = total - offset - MAX_PAGE_SIZE, MAX_PAGE_SIZE
+        if real < 0:
+            real, limit = 0, MAX_PAGE_SIZE + real
+        if limit <= 0:
+            return offset, (), total, True
+        page = self.client.list_page(limit, real)
+        placed = page.total_count - real - len(page.objects)
+        return placed, tuple(reversed(page.objects)), page.total_count, True
+
+    def _keep(self, offset: int, objects: tuple[Media, ...], total: int, mirrored: bool) -> None:
+        """Remember a fetched page (newest first, at ``offset``); the caller holds the lock.
+        The first page sets the order; a page that breaks it ends the placing of pages."""
+        shown = order_of(m.upload_time for m in objects)
+        if self._order is None:
+            self._order = (ListOrder.OLDEST_FIRST if mirrored
+                           else ListOrder.NONE if shown is ListOrder.NONE
+                           else ListOrder.NEWEST_FIRST)
+        elif shown not in (ListOrder.NEWEST_FIRST, ListOrder.UNKNOWN):
+            self._order = ListOrder.NONE
+        if offset == 0 and self._restarted_for is not None:
+            # The newest media now listed is older than the Read that restarted the
+            # listing: that media is not listed, and restarting cannot help.
+            self._restart_on_newer = objects[0].upload_time >= self._restarted_for
+            self._restarted_for = None
+        self._total = total
+        for media in objects:
+            self._media[media.media_id] = media
+        self._pages.append(_Page(
+            offset, max(m.upload_time for m in objects), min(m.upload_time for m in objects),
+            frozenset(m.media_id for m in objects), offset + len(objects) >= total,
+        ))
+        self._pages.sort(key=lambda p: p.offset)
 
     def _claimed(self, offset: int) -> bool:
         """True when a page in flight covers ``offset``'s page."""
@@ -230,6 +276,10 @@ class SharedListing:
         """
         if self._total is None:
             return _Aim(0, 0, MAX_PAGE_SIZE)
+        if self._order is ListOrder.NONE:
+            return None  # Pages cannot be placed by time: GET the media instead.
+        if not any(p.offset == 0 for p in self._pages):
+            return _Aim(0, 0, MAX_PAGE_SIZE)  # oldest first: the newest page, mirrored
         if any(p.oldest < wanted < p.newest for p in self._pages):
             return None
         newer = [p for p in self._pages if p.oldest >= wanted]

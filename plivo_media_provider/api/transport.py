@@ -4,7 +4,9 @@
 package's errors (an error *status* is :mod:`.answers`' business). Credentials never leave
 inside an exception: the requests exceptions chained to the package's errors have their
 request and response removed (:func:`scrubbed`). :func:`read_body` reads an answer as it
-arrives, refusing one over :data:`MAX_ANSWER_BYTES` or still arriving at its deadline.
+arrives, refusing one over :data:`MAX_ANSWER_BYTES` or still arriving at its deadline (the
+connections of :mod:`.deadline` hold every socket operation to it; this is the check for an
+answer that comes from elsewhere, such as a test's transport).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from contextlib import contextmanager
 
 import requests
 import urllib3
-from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from ..errors import TransportError, UploadOutcomeUnknown
 from ..settings import PULUMI_SOURCES, Sources
@@ -83,6 +85,29 @@ def caused_by_connect_failure(exc: BaseException) -> bool:
     return False
 
 
+def connect_failure_reason(exc: BaseException) -> str:
+    """Why a connection was never made, in a few words: the host name does not resolve, the
+    connection was refused, or it timed out."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            break
+        if isinstance(seen, NameResolutionError):
+            return "the host name does not resolve"
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, OSError) and not isinstance(seen, TimeoutError) and seen.strerror:
+            return seen.strerror.lower()
+        reason = getattr(seen, "reason", None)
+        if isinstance(reason, BaseException) and reason is not seen:
+            seen = reason
+            continue
+        args = getattr(seen, "args", ())
+        nested = next((a for a in args if isinstance(a, BaseException)), None)
+        seen = nested or seen.__cause__ or seen.__context__
+    return "timed out"
+
+
 def scrubbed(exc: BaseException) -> BaseException:
     """``exc`` with every request and response it carries removed: they hold credentials."""
     seen: set[int] = set()
@@ -104,12 +129,18 @@ def scrubbed(exc: BaseException) -> BaseException:
 @contextmanager
 def translated(
     operation: str, *, upload: bool, url: str, file_names: tuple[str, ...] = (),
-    sources: Sources = PULUMI_SOURCES,
+    sources: Sources = PULUMI_SOURCES, deadline: float | None = None,
 ) -> Iterator[None]:
-    """Translate requests' exceptions into the package's; the one place that does so."""
+    """Translate requests' exceptions into the package's; the one place that does so.
+
+    ``deadline`` (monotonic) is the call's: a failure at or after it says so, naming the
+    setting, rather than blaming the network.
+    """
     url_setting = sources.name("api_url")
+    deadline_setting = sources.name("request_deadline")
     host = re.sub(r"^(https?://[^/]+).*$", r"\1", url)
     names = ", ".join(repr(n) for n in file_names)
+    what = f"{operation[:1].upper()}{operation[1:]} at {host}"
     try:
         yield
     except _AnswerTooLarge as exc:
@@ -120,21 +151,29 @@ def translated(
                                        file_names=file_names) from None
         raise TransportError(message) from None
     except _DeadlinePassed:
-        message = (f"{operation[:1].upper()}{operation[1:]} at {host} was still arriving at "
-                   f"its deadline ({sources.name('request_deadline')})")
+        message = f"{what} was still arriving at its deadline ({deadline_setting})"
         if upload:
             raise UploadOutcomeUnknown(f"{message}; the upload of {names} may be stored.",
                                        file_names=file_names, timed_out=True) from None
         raise TransportError(f"{message}; check the network and run again.") from None
     except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
         scrubbed(exc)
+        late = deadline is not None and time.monotonic() >= deadline
         if caused_by_connect_failure(exc):
+            why = (f"its deadline ({deadline_setting}) passed" if late
+                   else connect_failure_reason(exc))
             raise TransportError(
-                f"Could not connect to {host} for {operation}; nothing was sent. Check the API "
-                f"URL ({url_setting}) and the network, then run again."
+                f"Could not connect to {host} for {operation} ({why}); nothing was sent. Check "
+                f"the API URL ({url_setting}) and the network, then run again."
             ) from exc
-        timed_out = isinstance(exc, (requests.exceptions.Timeout,
-                                     urllib3.exceptions.TimeoutError))
+        timed_out = late or isinstance(exc, (requests.exceptions.Timeout,
+                                             urllib3.exceptions.TimeoutError))
+        if late:
+            message = f"{what} did not finish by its deadline ({deadline_setting})"
+            if upload:
+                raise UploadOutcomeUnknown(f"{message}; the upload of {names} may be stored.",
+                                           file_names=file_names, timed_out=True) from exc
+            raise TransportError(f"{message}; check the network and run again.") from exc
         if upload:
             raise UploadOutcomeUnknown(
                 f"The upload of {names} to {host} got no answer ({type(exc).__name__}); "
@@ -143,6 +182,6 @@ def translated(
             ) from exc
         kind = "timed out" if timed_out else "failed"
         raise TransportError(
-            f"{operation[:1].upper()}{operation[1:]} at {host} {kind} with no answer "
-            f"({type(exc).__name__}) after retries; check the network and run again."
+            f"{what} {kind} with no answer ({type(exc).__name__}) after retries; check the "
+            "network and run again."
         ) from exc

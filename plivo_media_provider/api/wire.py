@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from types import TracebackType
 from typing import Any
 
 import urllib3
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ResponseError
 from urllib3.filepost import choose_boundary
 from urllib3.util.retry import Retry
 
+from .deadline import pause
 from .media import UploadFile
 
 RETRY_AFTER_MAX = 60.0
@@ -71,16 +75,26 @@ class PlivoRetry(Retry):
 
     Reads and broken connections are never retried for POST because ``allowed_methods``
     excludes it; connection failures before anything was sent are retried for every method.
-    ``deadline`` (a ``time.monotonic()`` value) ends the retries once the next wait would pass
-    it, and ``Retry-After`` is honoured up to :data:`RETRY_AFTER_MAX` and the deadline.
+    ``deadline`` (a ``time.monotonic()`` value) ends the retries when the next wait (the
+    backoff, or ``Retry-After`` up to :data:`RETRY_AFTER_MAX`) would end at or after it: that
+    wait is not started, and the last answer or error stands. With ``fail_fast``, a
+    connection refused or a host name that does not resolve is not retried at all: the
+    client sets it until its host has answered once, so a wrong URL or a server that is not
+    there fails at once, while a server that answered before and drops out for a moment (a
+    restart) is retried. Every wait is :func:`.deadline.pause`.
     """
 
-    def __init__(self, *args: Any, deadline: float | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, deadline: float | None = None, fail_fast: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.deadline = deadline
+        self.fail_fast = fail_fast
+        self._wait = 0.0
 
     def new(self, **kw: Any) -> PlivoRetry:
         kw.setdefault("deadline", self.deadline)
+        kw.setdefault("fail_fast", self.fail_fast)
         return super().new(**kw)
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
@@ -88,12 +102,33 @@ class PlivoRetry(Retry):
             return bool(self.total) and status_code == 429
         return super().is_retry(method, status_code, has_retry_after)
 
-    def _remaining(self) -> float:
-        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
-
     def get_retry_after(self, response: urllib3.BaseHTTPResponse) -> float | None:
         wait = super().get_retry_after(response)
-        return None if wait is None else max(0.0, min(wait, RETRY_AFTER_MAX, self._remaining()))
+        return None if wait is None else max(0.0, min(wait, RETRY_AFTER_MAX))
 
-    def is_exhausted(self) -> bool:
-        return super().is_exhausted() or self.get_backoff_time() >= self._remaining()
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: urllib3.BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> PlivoRetry:
+        if self.fail_fast and isinstance(error, NewConnectionError):
+            raise MaxRetryError(_pool, url, error) from error  # type: ignore[arg-type]
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        wait = retry.get_backoff_time()
+        if self.respect_retry_after_header and response is not None:
+            wait = retry.get_retry_after(response) or wait
+        if self.deadline is not None and time.monotonic() + wait >= self.deadline:
+            reason = error or ResponseError(
+                ResponseError.SPECIFIC_ERROR.format(status_code=response.status)
+                if response is not None else ResponseError.GENERIC_ERROR)
+            raise MaxRetryError(_pool, url, reason) from reason  # type: ignore[arg-type]
+        retry._wait = wait
+        return retry
+
+    def sleep(self, response: urllib3.BaseHTTPResponse | None = None) -> None:
+        """Wait as :meth:`increment` decided, through the one bounded wait."""
+        pause(self._wait, self.deadline)

@@ -206,6 +206,7 @@ def run_drift(
             report = check_drift(
                 resources, client, options, source=source,
                 progress=progress_printer(stderr) if show else None,
+                warn=lambda line: print(f"warning: {line}", file=stderr),
             )
     except (PlivoMediaError, KeyboardInterrupt) as stopped:
         if report_format != "table":

@@ -6,6 +6,7 @@ changes meaning)::
     {
       "schema": "plivo-media-ls/1",
       "generated_at": "2025-01-01T12:00:00.000000Z",   # the lister's clock, UTC
+      "plivo_time": "2025-01-01T12:00:03.000000Z",     # Plivo's clock then, as learnt
       "api_url": "https://api.plivo.com",
       "count": 2,                                      # len(media)
       "media": [{"media_id", "file_name", "content_type", "size", "upload_time",
@@ -20,9 +21,13 @@ credentials, an unreachable API) prints it with ``media`` empty, ``count`` 0, ``
 the message and ``exit_code`` the command's exit code; what it never learnt is null
 (:func:`failure_document`).
 
-Filters narrow what is listed, and the listing stops paging as soon as it can: ``since``
-ends it at the first media older than the window (the list is newest first), ``limit`` at
-the N-th match. ``name`` is a shell glob matched case-sensitively against the file name.
+Filters narrow what is listed. Plivo does not document the list's order, so the listing
+learns it from the upload times it reads (:mod:`..api.order`) and stops paging early only
+while they show newest first: ``since`` ends it at the first media older than the window,
+``limit`` at the N-th match. In any other order every page is read, and the media are
+sorted newest first here. ``since`` counts back from Plivo's time (this machine's, corrected
+by the offset learnt from Plivo's answers). ``name`` is a shell glob matched
+case-sensitively against the file name.
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TextIO
 
-from ..api.client import MediaClient, format_time, parse_upload_time
+from ..api.client import Media, MediaClient, format_time, parse_upload_time
+from ..api.order import ListOrder, order_of
 from ..clock import CLOCK
 from ..exits import ExitCode
 from ..facts import UNSENT_RETENTION
@@ -86,31 +92,45 @@ def media_listing(
 ) -> dict[str, Any]:
     """The account's media that pass ``filters``, newest first, as ``plivo-media-ls/1``.
 
-    ``now`` (default: the package clock) is both ``generated_at`` and the end of the
-    ``since`` window.
+    ``now`` (default: the package clock) is ``generated_at``; on Plivo's clock, learnt from
+    the first page, it is ``plivo_time`` and the end of the ``since`` window.
     """
     moment = CLOCK.now() if now is None else now
-    oldest = moment - filters.since if filters.since is not None else None
-    media: list[dict[str, Any]] = []
+    kept: list[Media] = []
+    order = ListOrder.UNKNOWN
+    previous: datetime | None = None
+    oldest: datetime | None = None
     for m in client.iter_media():
+        if filters.since is not None and oldest is None:
+            oldest = client.plivo_clock.plivo_time(moment) - filters.since
+        if previous is not None and order is not ListOrder.NONE:
+            step = order_of((previous, m.upload_time))
+            if step is not ListOrder.UNKNOWN:
+                order = step if order in (ListOrder.UNKNOWN, step) else ListOrder.NONE
+        previous = m.upload_time
+        newest_first = order is ListOrder.NEWEST_FIRST
         if oldest is not None and m.upload_time < oldest:
-            break  # Newest first: everything after this is older still.
-        if filters.name is not None and not fnmatch.fnmatchcase(m.file_name, filters.name):
+            if newest_first:
+                break  # Everything after this is older still.
             continue
-        media.append({
-            "media_id": m.media_id,
-            "file_name": m.file_name,
-            "content_type": m.content_type,
-            "size": m.size,
-            "upload_time": format_time(m.upload_time),
-            "expires_at_if_unsent": format_time(m.upload_time + UNSENT_RETENTION),
-            "media_url": m.media_url,
-        })
-        if filters.limit is not None and len(media) >= filters.limit:
-            break  # Before the next page is asked for.
+        if filters.name is None or fnmatch.fnmatchcase(m.file_name, filters.name):
+            kept.append(m)
+        if newest_first and filters.limit is not None and len(kept) >= filters.limit:
+            break  # The newest N, before the next page is asked for.
+    kept.sort(key=lambda m: m.upload_time, reverse=True)  # stable: list order within a tie
+    media = [{
+        "media_id": m.media_id,
+        "file_name": m.file_name,
+        "content_type": m.content_type,
+        "size": m.size,
+        "upload_time": format_time(m.upload_time),
+        "expires_at_if_unsent": format_time(m.upload_time + UNSENT_RETENTION),
+        "media_url": m.media_url,
+    } for m in kept[:filters.limit]]
     return {
         "schema": LS_SCHEMA,
         "generated_at": format_time(moment),
+        "plivo_time": format_time(client.plivo_clock.plivo_time(moment)),
         "api_url": client.api_url,
         "count": len(media),
         "media": media,
@@ -127,6 +147,7 @@ def failure_document(
     return {
         "schema": LS_SCHEMA,
         "generated_at": format_time(CLOCK.now()),
+        "plivo_time": None,
         "api_url": None,
         "count": 0,
         "media": [],
@@ -137,12 +158,13 @@ def failure_document(
 
 
 def render_listing(listing: Mapping[str, Any]) -> str:
-    """The listing as a table; an expiry already past means the media was sent (kept a year)."""
+    """The listing as a table; an expiry already past (by Plivo's clock) means the media was
+    sent (kept a year)."""
     filters = listing.get("filters") or {}
     filtered = any(value is not None for value in filters.values())
     if not listing["media"]:
         return "No media matches these filters." if filtered else "No media in this account."
-    now = parse_upload_time(listing["generated_at"])
+    now = parse_upload_time(listing.get("plivo_time") or listing["generated_at"])
     rows = []
     for m in listing["media"]:
         expiry = m["expires_at_if_unsent"]
@@ -161,10 +183,15 @@ def render_listing(listing: Mapping[str, Any]) -> str:
 
 def run_ls(
     *, settings: Settings, as_json: bool, stdout: TextIO, filters: ListFilter = ListFilter(),
+    stderr: TextIO | None = None,
 ) -> int:
-    """The ``plivo-media ls`` command: list the account's media, newest first."""
+    """The ``plivo-media ls`` command: list the account's media, newest first. The warning
+    about this machine's clock, when it is far from Plivo's, goes to ``stderr``."""
     with MediaClient.from_settings(settings) as client:
         listing = media_listing(client, filters)
+        note = client.plivo_clock.take_warning()
+    if note is not None:
+        print(f"warning: {note}", file=stderr or sys.stderr)
     text = json.dumps(listing, indent=2) if as_json else render_listing(listing)
     stdout.write(text + "\n")
     return ExitCode.OK

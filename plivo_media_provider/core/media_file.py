@@ -9,11 +9,22 @@ Contracts: ``check`` never uploads; ``create`` uploads exactly the checked bytes
 (an upload whose outcome was unknown is settled first, see :mod:`..uploads.protocol`);
 ``read`` reports the media gone only on proof (see :mod:`..api.proof`); ``delete`` never
 fails, because Plivo has no delete API and the media expires on its own.
+
+Ages are judged by Plivo's clock: the client learns the offset from Plivo's answers (see
+:mod:`..api.plivo_clock`). ``diff`` may run before any request of the process; when a
+``reupload_after`` needs judging then, it asks Plivo once (a one-media list request, whose
+``Date`` tells the offset), and falls back to this machine's clock, with a warning, when
+Plivo cannot be asked (without credentials, silently: ``check`` has warned already).
+
+Warnings outside ``check`` (this machine's clock far from Plivo's, a journal folder that
+fell back, Plivo's clock unreadable) go to the ``warn`` callable each face gives, one line
+each, each at most once per process; check's warnings are returned in ``Checked``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +32,7 @@ from ..api.client import Media, MediaClient, UploadFile
 from ..api.listing import find_media
 from ..api.pool import client_for
 from ..clock import CLOCK
-from ..errors import ContentError, MediaNotFound
+from ..errors import ConfigurationError, ContentError, MediaNotFound, PlivoMediaError
 from ..facts import (
     UNSENT_RETENTION,
     UNSENT_RETENTION_WORDS,
@@ -31,7 +42,7 @@ from ..facts import (
     sha256_hex,
 )
 from ..settings import PULUMI_SOURCES, Sources, resolve_settings
-from ..uploads.journal import UploadJournal
+from ..uploads.journal import UploadJournal, take_fallback_note
 from ..uploads.protocol import upload_once
 from .content import read_verified
 from .inputs import check_inputs
@@ -84,24 +95,62 @@ def _inputs_of(props: Mapping[str, Any]) -> dict[str, Any]:
     return {key: props[key] for key in (*INPUTS, *DERIVED) if props.get(key) is not None}
 
 
+Warn = Callable[[str], None]
+"""Where the core sends a warning outside check: one line, meant for the user."""
+
+
+def log_warning(message: str) -> None:
+    """The default :data:`Warn`: Python logging, for a caller that gives none."""
+    logging.getLogger("plivo_media_provider").warning(message)
+
+
 class MediaFiles:
     """MediaFile's behaviour for one provider configuration.
 
     ``config`` holds the ``plivo:*`` settings by their stack-config keys (``plivo:authId``
     ...); what it lacks comes from the ``PLIVO_*`` environment, read at call time (see
     :func:`~plivo_media_provider.settings.resolve_settings`). Making one costs nothing: no
-    client is built until a call needs Plivo, and clients are shared per process.
+    client is built until a call needs Plivo, and clients are shared per process. ``warn``
+    takes the warnings of create, read and diff (see the module; Python logging by
+    default): the dynamic provider sends them to ``pulumi.log.warn``.
     """
 
     def __init__(
-        self, config: Mapping[str, Any] | None = None, *, sources: Sources = PULUMI_SOURCES
+        self,
+        config: Mapping[str, Any] | None = None,
+        *,
+        sources: Sources = PULUMI_SOURCES,
+        warn: Warn = log_warning,
     ) -> None:
         self.config: dict[str, Any] = dict(config or {})
         self.sources = sources
+        self.warn = warn
 
     def client(self) -> MediaClient:
         """The process's client for this configuration; ConfigurationError if incomplete."""
         return client_for(resolve_settings(config=self.config, sources=self.sources))
+
+    def _tell(self, client: MediaClient) -> None:
+        """Pass on the client's warning about its clock, the first time it has one."""
+        note = client.plivo_clock.take_warning()
+        if note is not None:
+            self.warn(note)
+
+    def plivo_now(self) -> datetime:
+        """Plivo's time now, for judging an age in diff (see the module): this machine's
+        clock corrected by the offset learnt in this process, asked once if none was."""
+        try:
+            client = self.client()
+        except ConfigurationError:
+            return CLOCK.now()
+        if client.plivo_clock.offset is None and client.plivo_clock.first_ask():
+            try:
+                client.list_page(limit=1)
+            except PlivoMediaError as err:
+                self.warn(f"Plivo's clock could not be read ({err}); until it answers, "
+                          "reupload_after ages are judged by this machine's clock.")
+        self._tell(client)
+        return client.plivo_clock.now()
 
     # -- check ------------------------------------------------------------------------------
 
@@ -133,15 +182,15 @@ class MediaFiles:
         updates = [key for key in UPDATE_ON if olds.get(key) != news.get(key)]
         return Planned(changes=bool(replaces or updates), replaces=replaces, updates=updates)
 
-    @staticmethod
-    def _stale(olds: Mapping[str, Any], reupload_after: Any) -> bool:
+    def _stale(self, olds: Mapping[str, Any], reupload_after: Any) -> bool:
+        """Whether the media is at least ``reupload_after`` old by Plivo's clock."""
         if not isinstance(reupload_after, str) or not isinstance(olds.get("upload_time"), str):
             return False
         try:
-            age = CLOCK.now() - parse_time(olds["upload_time"])
-            return age >= parse_duration(reupload_after)
+            uploaded, limit = parse_time(olds["upload_time"]), parse_duration(reupload_after)
         except ValueError:
             return False
+        return self.plivo_now() - uploaded >= limit
 
     # -- create -----------------------------------------------------------------------------
 
@@ -152,21 +201,30 @@ class MediaFiles:
         an earlier attempt is adopted only with more life left than ``reupload_after``.
         """
         client = self.client()
+        try:
+            media = self._create(client, props)
+        finally:
+            self._tell(client)
+        return Stored(media.media_id, {**_inputs_of(props), **live_fields(media)})
+
+    def _create(self, client: MediaClient, props: Mapping[str, Any]) -> Media:
         expected = str(props["content_sha256"])
         adopt = props.get("adopt_media_id")
         if adopt:
-            media = self._adopt(client, str(adopt), props, expected)
-        else:
-            data = read_verified(str(props["path"]), expected)
-            upload = UploadFile(
-                str(props["file_name"]), data, str(props["content_type"]), sha256=expected
-            )
-            renew = props.get("reupload_after")
-            media = upload_once(
-                client, upload, UploadJournal(),
-                reupload_after=parse_duration(renew) if isinstance(renew, str) else None,
-            )
-        return Stored(media.media_id, {**_inputs_of(props), **live_fields(media)})
+            return self._adopt(client, str(adopt), props, expected)
+        data = read_verified(str(props["path"]), expected)
+        upload = UploadFile(str(props["file_name"]), data, str(props["content_type"]),
+                            sha256=expected)
+        renew = props.get("reupload_after")
+        journal = UploadJournal()
+        journal.ready()  # before anything is sent: it may fall back, or fail in one line
+        fallback = take_fallback_note()
+        if fallback is not None:
+            self.warn(fallback)
+        return upload_once(
+            client, upload, journal,
+            reupload_after=parse_duration(renew) if isinstance(renew, str) else None,
+        )
 
     @staticmethod
     def _adopt(client: MediaClient, media_id: str, props: Mapping[str, Any], sha: str) -> Media:
@@ -206,7 +264,11 @@ class MediaFiles:
         too, so a refresh never drops media Plivo may still hold.
         """
         recorded = _recorded_time(props.get("upload_time"))
-        media = find_media(self.client(), id_, recorded, CLOCK.now())
+        client = self.client()
+        try:
+            media = find_media(client, id_, recorded, CLOCK.now())
+        finally:
+            self._tell(client)
         if media is None:
             return None
         outputs = {key: as_int(value) for key, value in props.items()}

@@ -29,7 +29,8 @@ first in this order (:data:`PRECEDENCE`):
 ``local_changed``
     The file's sha256 differs from state's ``content_sha256``.
 ``expiring``
-    Within ``warn_within`` of ``expires_at`` (upload time + 6 h). A warning, not drift:
+    Within ``warn_within`` of ``expires_at`` (upload time + 6 h) by Plivo's clock (this
+    machine's, corrected by the offset learnt from Plivo's answers). A warning, not drift:
     Plivo keeps media that was sent in an MMS for a year, and the API cannot tell which.
 ``in_sync``
     No finding.
@@ -144,12 +145,16 @@ def hash_file(path: str) -> LocalFile:
 
 class _Checker:
     """Checks resources against one shared client and its listing, caching media by id and
-    hashes by path."""
+    hashes by path. ``now`` is this machine's time (the listing's pages age by it),
+    ``plivo_now`` Plivo's (expiries are judged by it)."""
 
-    def __init__(self, client: MediaClient, options: DriftOptions, now: datetime) -> None:
+    def __init__(
+        self, client: MediaClient, options: DriftOptions, now: datetime, plivo_now: datetime
+    ) -> None:
         self.client = client
         self.options = options
         self.now = now
+        self.plivo_now = plivo_now
         self.stack_flag = f" --stack {options.stack}" if options.stack else ""
         self.hash_of = _Once(hash_file)
         self.get = _Once(self._get)
@@ -203,7 +208,7 @@ class _Checker:
             return None, ""
         if media is None:
             expected = (resource.upload_time + UNSENT_RETENTION) if resource.upload_time else None
-            if expected is not None and expected <= self.now:
+            if expected is not None and expected <= self.plivo_now:
                 why = (f"Plivo no longer has media {resource.media_id}: it expired at "
                        f"{format_time(expected)} (unsent media is deleted "
                        f"{UNSENT_RETENTION_WORDS} after upload)")
@@ -239,7 +244,7 @@ class _Checker:
 
         expires_at = media.upload_time + UNSENT_RETENTION
         note = ""
-        left = expires_at - self.now
+        left = expires_at - self.plivo_now
         if left <= timedelta(0):
             note = (f"still held after its unsent expiry ({format_time(expires_at)}), so it was "
                     "sent in an MMS and is kept for a year")
@@ -278,6 +283,7 @@ def check_drift(
     *,
     source: str = "",
     progress: Callable[[int, int], None] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> DriftReport:
     """Check every resource with at most ``options.parallel`` requests in flight.
 
@@ -285,16 +291,21 @@ def check_drift(
     through its shared listing (see :mod:`..api.listing`), each media id once, and each path is
     hashed once. Raises AuthenticationError as soon as Plivo
     refuses the credentials; every other per-resource failure becomes an ``error`` finding.
-    ``progress(done, total)`` is called from this thread after each resource.
+    ``progress(done, total)`` is called from this thread after each resource; ``warn`` gets
+    the one line about this machine's clock, when it is far from Plivo's.
     """
     started = time.monotonic()
     now = CLOCK.now()
-    checker = _Checker(client, options, now)
     results: list[ResourceReport | None] = [None] * len(resources)
     if resources:
         # One cheap request first: refused credentials or an unreachable API fail the run
-        # once, clearly, instead of once per resource after retries.
+        # once, clearly, instead of once per resource after retries. Its Date tells the
+        # offset from Plivo's clock, by which expiries are judged.
         client.list_page(limit=1)
+    note = client.plivo_clock.take_warning()
+    if note is not None and warn is not None:
+        warn(note)
+    checker = _Checker(client, options, now, client.plivo_clock.plivo_time(now))
     pool = ThreadPoolExecutor(max_workers=max(1, options.parallel),
                               thread_name_prefix="drift")
     try:

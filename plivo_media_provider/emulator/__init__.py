@@ -4,7 +4,8 @@ Plivo endpoints (HTTP Basic ``auth_id:auth_token``; trailing slash optional):
 
 - ``POST /v1/Account/{auth_id}/Media/``: multipart upload of 1 to 10 ``file`` parts; 200.
 - ``GET /v1/Account/{auth_id}/Media/{media_id}/``: one media's details; 404 if unknown.
-- ``GET /v1/Account/{auth_id}/Media/?limit=&offset=``: newest first, at most 20 a page.
+- ``GET /v1/Account/{auth_id}/Media/?limit=&offset=``: newest first (or the ``list_order``
+  set), at most 20 a page.
 - ``GET /Account/{auth_id}/Media/{media_id}``: the bytes, public, as Plivo's media URLs are.
 
 Errors are ``{"api_id": ..., "error": ...}`` with 400, 401, 404, 405 (media cannot be
@@ -17,6 +18,9 @@ needs no auth and is neither rate limited nor subject to faults:
 - ``GET|POST /__emulator__/clock``: read the clock, or advance it with ``{"advance": s}``.
 - ``POST /__emulator__/media/{id}/sent``: mark media as sent in an MMS (kept a year).
 - ``DELETE /__emulator__/media/{id}``: remove media as if deleted out of band.
+- ``GET|POST /__emulator__/list-order``: read, or set with ``{"order": name}``, the order
+  the list is served in: ``newest-first`` (the default), ``oldest-first``, ``media-id`` or
+  ``file-name``. Plivo does not document its order, so a client must work in any.
 - ``GET|POST|DELETE /__emulator__/faults``: list, add or clear injected faults. A fault is
   ``{"method", "path" (prefix), "count", and one of "status" (+ "retry_after"), "delay"
   (seconds) or "drop": "before" | "after"}``; ``{"faults": [...]}`` or a list adds several.
@@ -28,7 +32,10 @@ needs no auth and is neither rate limited nor subject to faults:
 API and media URLs, by that long, to stand in for a client's round trip to Plivo over a
 WAN. The control API is never delayed. Only the answer waits: a new connection's handshake
 does not, so the figures favour a client that opens many connections.
-- ``POST /__emulator__/reset``: forget media, faults, counters, clock offset and rate windows.
+- ``POST /__emulator__/reset``: forget media, faults, counters, clock offset and rate
+  windows, and serve the list in the constructor's order again.
+
+Every answer's ``Date`` header is the emulator's clock, as Plivo's is Plivo's.
 
 A start that cannot happen (a port in use, a host it cannot bind, a data folder it cannot
 use) raises :class:`~.startup.StartupError`, one line naming the option; see ``startup``.
@@ -52,7 +59,7 @@ from .latency import check_latency, parse_latency
 from .ratelimit import RateLimiter, parse_rate_limit
 from .server import EmulatorServer
 from .startup import StartupError, bind, check_port, remove_ready_file, write_ready_file
-from .store import MediaStore
+from .store import LIST_ORDERS, MediaStore
 
 __all__ = [
     "DEFAULT_AUTH_ID",
@@ -82,8 +89,9 @@ class Emulator:
     closes every connection and the store. Media lives in memory unless ``data_dir`` is
     given, in which case media, sent marks and the clock offset survive a restart.
     ``rate_limit`` is ``(requests, seconds)`` or None for no limit. ``latency`` is the
-    seconds every Plivo answer waits (0: none), spent through ``sleep``. A ``port`` outside
-    0 to 65535 raises ValueError.
+    seconds every Plivo answer waits (0: none), spent through ``sleep``. ``list_order`` is
+    the order the media list is served in (see ``store.LIST_ORDERS``; newest first by
+    default). A ``port`` outside 0 to 65535, or an unknown order, raises ValueError.
     """
 
     def __init__(
@@ -98,7 +106,12 @@ class Emulator:
         verbose: bool = False,
         latency: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
+        list_order: str = "newest-first",
     ) -> None:
+        if list_order not in LIST_ORDERS:
+            raise ValueError(f"list_order must be one of {', '.join(LIST_ORDERS)}, "
+                             f"not {list_order!r}")
+        self.list_order = list_order
         self.host = host
         self._requested_port = check_port(port)
         self.auth_id = auth_id
@@ -141,13 +154,14 @@ class Emulator:
             listening.close()
             raise
         stats = Stats()
+        clock = Clock(store.load_clock_offset())
         app = EmulatorApp(
-            self.auth_id, self._auth_token, store, Clock(store.load_clock_offset()),
-            self._limiter, stats, self.latency, self._sleep,
+            self.auth_id, self._auth_token, store, clock, self._limiter, stats, self.latency,
+            self._sleep, list_order=self.list_order,
         )
         try:
             server = EmulatorServer(self.host, self._requested_port, app, stats, self.verbose,
-                                    fd=listening.fileno())
+                                    fd=listening.fileno(), now=clock.now)
         except BaseException:
             store.close()
             raise

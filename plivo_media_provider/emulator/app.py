@@ -29,7 +29,7 @@ from .clock import Clock, isoformat
 from .faults import FaultQueue, parse_faults
 from .multipart import UploadRejected, read_upload
 from .ratelimit import RateLimiter
-from .store import MediaRecord, MediaStore
+from .store import LIST_ORDERS, MediaRecord, MediaStore
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -79,8 +79,12 @@ class EmulatorApp:
         stats: Stats,
         latency: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        list_order: str = "newest-first",
     ) -> None:
         self.auth_id = auth_id
+        self.default_order = list_order
+        self.list_order = list_order
         self._auth_token = auth_token
         self.store = store
         self.clock = clock
@@ -211,7 +215,8 @@ class EmulatorApp:
             return _error(400, f"limit must be between 1 and {MAX_PAGE}", api_id)
         if offset < 0:
             return _error(400, "offset must be 0 or more", api_id)
-        records, total = self.store.page(self.auth_id, limit, offset, self.clock.now())
+        records, total = self.store.page(
+            self.auth_id, limit, offset, self.clock.now(), self.list_order)
         base = f"/v1/Account/{self.auth_id}/Media"
         meta = {
             "limit": limit,
@@ -293,6 +298,18 @@ class EmulatorApp:
                 except ValueError as exc:
                     return _error(400, str(exc), None)
                 return _json(200, {"faults": self.faults.pending()})
+        if path == "/__emulator__/list-order":
+            if method == "POST":
+                try:
+                    body = _json_body(request)
+                except ValueError:
+                    body = None
+                order = body.get("order") if isinstance(body, dict) else None
+                if order not in LIST_ORDERS:
+                    return _error(400, f'send {{"order": one of {", ".join(LIST_ORDERS)}}}',
+                                  None)
+                self.list_order = order
+            return _json(200, {"order": self.list_order})
         if path == "/__emulator__/stats" and method == "GET":
             with self.stats.lock:
                 counters = {"requests": self.stats.requests, "uploads": self.stats.uploads,
@@ -304,6 +321,7 @@ class EmulatorApp:
             self.faults.clear()
             self.stats.reset()
             self.clock.reset()
+            self.list_order = self.default_order
             self.store.save_clock_offset(0.0)
             if self.rate_limiter is not None:
                 self.rate_limiter.reset()

@@ -11,11 +11,13 @@ credentials can never reach it.
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import json
 import socket
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import IO, TYPE_CHECKING, Any, cast
 
@@ -39,7 +41,11 @@ _INTERNAL_ERROR = b'{"error": "internal emulator error"}'
 
 
 class EmulatorServer(ThreadedWSGIServer):
-    """A thread per connection; :meth:`stop_connections` unblocks them all for shutdown."""
+    """A thread per connection; :meth:`stop_connections` unblocks them all for shutdown.
+
+    ``now`` is the emulator's clock (POSIX seconds): every answer's ``Date`` header is
+    written by it, as Plivo's are by Plivo's clock, which also stamps ``upload_time``.
+    """
 
     daemon_threads = False
     block_on_close = True
@@ -52,9 +58,11 @@ class EmulatorServer(ThreadedWSGIServer):
         stats: Stats,
         verbose: bool = False,
         fd: int | None = None,
+        now: Callable[[], float] | None = None,
     ) -> None:
         self.stats = stats
         self.verbose = verbose
+        self.now = now
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         self._stopping = False
@@ -174,6 +182,11 @@ class _Handler(WSGIRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(payload)
         self.wfile.flush()
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        clock = self.server.now
+        moment = timestamp if timestamp is not None or clock is None else clock()
+        return email.utils.formatdate(moment, usegmt=True)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if self.server.verbose:

@@ -47,6 +47,16 @@ CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value REAL NOT NULL);
 
 _COLUMNS = "media_id, account, file_name, content_type, size, upload_time, sent, expires_at"
 
+LIST_ORDERS: dict[str, str] = {
+    "newest-first": "upload_time DESC, seq DESC",
+    "oldest-first": "upload_time ASC, seq ASC",
+    "media-id": "media_id ASC",
+    "file-name": "file_name ASC, media_id ASC",
+}
+"""The orders the list can be served in, by name, to their SQL. Plivo does not document its
+order; the emulator serves newest first unless told otherwise, so tests can check that the
+client assumes none."""
+
 
 @dataclass(frozen=True)
 class MediaRecord:
@@ -149,9 +159,10 @@ class MediaStore:
         return (_record(row), data) if data is not None else None
 
     def page(
-        self, account: str, limit: int, offset: int, now: float
+        self, account: str, limit: int, offset: int, now: float, order: str = "newest-first"
     ) -> tuple[list[MediaRecord], int]:
-        """Newest first: ``limit`` records from ``offset``, and the account's total count."""
+        """``limit`` records from ``offset`` in ``order`` (a key of LIST_ORDERS), and the
+        account's total count."""
         with self._lock:
             self._purge(now)
             (total,) = self._db.execute(
@@ -159,7 +170,7 @@ class MediaStore:
             ).fetchone()
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM media WHERE account = ? "
-                "ORDER BY upload_time DESC, seq DESC LIMIT ? OFFSET ?",
+                f"ORDER BY {LIST_ORDERS[order]} LIMIT ? OFFSET ?",
                 (account, limit, offset),
             ).fetchall()
         return [_record(row) for row in rows], int(total)

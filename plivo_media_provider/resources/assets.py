@@ -49,6 +49,12 @@ class MediaAssetsArgs(KeywordChecked):
     :param include_hidden: Take hidden files and folders (a name starting with `.`) like any
         other. By default they are skipped unless a glob names the dot itself, as
         `.well-known/*` does.
+    :param follow_external_links: Follow symbolic links in `directory` whose target lies
+        outside it, and upload what they point at under the link's name. By default such a
+        link is a declaration error naming the link and its target, so that a link added to
+        the folder (`notes.txt -> ../../.env`) cannot publish a file at a public URL. Links
+        within the folder are always followed. Turn this on only for a folder whose links
+        you control.
     """
 
     directory: str | os.PathLike[str] | None = None
@@ -57,6 +63,7 @@ class MediaAssetsArgs(KeywordChecked):
     files: Mapping[str, FileSpec] | None = None
     reupload_after: str | None = None
     include_hidden: bool = False
+    follow_external_links: bool = False
 
 
 _ARG_NAMES = tuple(f.name for f in fields(MediaAssetsArgs))
@@ -143,6 +150,7 @@ class MediaAssets(pulumi.ComponentResource):
         files: Mapping[str, FileSpec] | None = None,
         reupload_after: str | None = None,
         include_hidden: bool = False,
+        follow_external_links: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None: ...
 
@@ -159,6 +167,7 @@ class MediaAssets(pulumi.ComponentResource):
         planned = plan_assets(
             label, args.directory, args.include, args.exclude, args.files,
             reupload_after=args.reupload_after, include_hidden=args.include_hidden,
+            follow_external_links=args.follow_external_links,
         )
         super().__init__(TYPE_TOKEN, name, None, opts)
         child_opts = pulumi.ResourceOptions(parent=self)

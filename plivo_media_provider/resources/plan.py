@@ -4,9 +4,13 @@ Contracts:
 
 * Logical names are paths relative to the directory, with ``/`` separators
   (``images/logo.png``), or the keys of the explicit mapping; both are NFC-normalised, so
-  macOS and Linux checkouts declare the same children. Links are followed: a file reached
-  through a linked folder inside the directory is planned once, under its real path; a
-  link leaving the directory is named after the link (see :mod:`.walk`).
+  macOS and Linux checkouts declare the same children. Links inside the directory are
+  followed: a file reached through a linked folder is planned once, under its real path.
+* A link whose target lies outside the directory is a problem naming the link and its
+  target: a link to a file when the globs select it, a link to a folder always (what it
+  holds is never looked at). With ``follow_external_links`` such links are followed, and a
+  file outside is named after the link (see :mod:`.walk`). Paths named in ``files=`` are
+  the user's own choice and are never refused for being outside.
 * Everything that can be checked locally (the directory, every glob, every explicitly
   named file, the config form) is checked, and *all* problems are raised together in one
   :class:`MediaAssetsError`. A file's content (size, type) is left to its ``MediaFile``.
@@ -51,6 +55,8 @@ CONFIG_FIELDS = INPUTS
 """Keys a file entry may have in the config form; only ``path`` is required."""
 
 _DEFAULT_INCLUDE = ("**",)
+_OUTSIDE = ("MediaAssets does not publish files from outside its directory, so that a link "
+            "added to it cannot expose what it points at")
 
 
 # -- scanning -----------------------------------------------------------------------------------
@@ -80,10 +86,12 @@ def scan_directory(
     exclude: str | Iterable[str] | None = None,
     *,
     include_hidden: bool = False,
+    follow_external_links: bool = False,
 ) -> tuple[dict[str, str], list[str]]:
     """Select files below ``directory``: ``(logical name -> path, problems)``.
 
     Hidden files and folders are skipped unless a glob names the dot or ``include_hidden``.
+    A link out of the directory is a problem unless ``follow_external_links``.
 
     Paths are ``directory`` joined with the relative path, so a relative directory gives
     relative paths (resolved from the working directory, as ``MediaFile`` resolves them).
@@ -113,10 +121,17 @@ def scan_directory(
         return {}, problems
 
     descend = include_hidden or any(names_hidden(p) for p in includes)
-    paths, problems = list_files(root, descend_hidden=descend)
-    if problems:
-        return {}, problems
-    every = list(paths)
+    walked = list_files(root, descend_hidden=descend, follow_external=follow_external_links)
+    if walked.problems:
+        return {}, walked.problems
+    paths = walked.names
+    links = [  # never entered, so reported whatever the globs say
+        f"{shown}/{relative} links to the folder {target}, outside directory {shown!r}; "
+        f"{_OUTSIDE}. Move that folder into the directory, remove the link, or pass "
+        "follow_external_links=True to upload what it holds."
+        for relative, target in walked.external_folders.items()
+    ]
+    every = sorted([*paths, *walked.external_files])
     visible = every if include_hidden else [f for f in every if not is_hidden(f)]
     if not visible and include is None:
         hidden_note = (
@@ -124,7 +139,7 @@ def scan_directory(
             f"include_hidden=True or a glob that names the dot, like '.well-known/*')"
             if every else ""
         )
-        return {}, [
+        return {}, [*links,
             f"directory {shown!r} holds no files to upload{hidden_note}; put your media files "
             "there, or point directory= at the folder that holds them."
         ]
@@ -138,7 +153,7 @@ def scan_directory(
             hidden: list[str] = []
             if not include_hidden:
                 if everything is None:
-                    everything = list(list_files(root, True)[0])
+                    everything = list(list_files(root, True, follow_external_links).names)
                 lenient = compile_glob(pattern, allow_hidden=True)
                 hidden = [f for f in everything if lenient.fullmatch(f)]
             note = (
@@ -152,17 +167,25 @@ def scan_directory(
             )
         selected |= matched
     if problems:
-        return {}, problems
+        return {}, [*links, *problems]
 
     exclusions = [compile_glob(p, allow_hidden=True) for p in excludes]
     kept = sorted(f for f in selected if not any(rx.fullmatch(f) for rx in exclusions))
     if not kept:
-        return {}, [
+        return {}, [*links,
             f"the exclude globs {excludes!r} remove every one of the {len(selected)} files "
             f"selected in directory {shown!r}; narrow exclude= so something is left to upload."
         ]
     chosen: dict[str, str] = {}
+    problems = links
     for logical in kept:
+        if logical in walked.external_files:
+            problems.append(
+                f"{shown}/{logical} links to {walked.external_files[logical]}, outside "
+                f"directory {shown!r}; {_OUTSIDE}. Copy the file into the directory, exclude "
+                "the link, or pass follow_external_links=True to upload its target."
+            )
+            continue
         problem = _logical_name_problem(logical)
         if problem:
             problems.append(f"{shown}/{logical}: {problem}; rename the file or exclude it.")
@@ -207,6 +230,7 @@ def plan_assets(
     *,
     reupload_after: str | None = None,
     include_hidden: bool = False,
+    follow_external_links: bool = False,
     problems: Sequence[str] = (),
 ) -> dict[str, MediaFileArgs]:
     """The MediaFileArgs of every file in the set, keyed and sorted by logical name.
@@ -228,9 +252,16 @@ def plan_assets(
     elif directory is None and include_hidden:
         found.append("include_hidden=True filters directory=, which is not set; set it, or "
                      "leave include_hidden unset for files=.")
+    if not isinstance(follow_external_links, bool):
+        found.append(f"follow_external_links must be True or False, got "
+                     f"{follow_external_links!r}.")
+    elif directory is None and follow_external_links:
+        found.append("follow_external_links=True is about links in directory=, which is not "
+                     "set; set it, or leave follow_external_links unset for files=.")
     if directory is not None:
         chosen, scan_problems = scan_directory(
-            directory, include, exclude, include_hidden=include_hidden
+            directory, include, exclude, include_hidden=include_hidden,
+            follow_external_links=follow_external_links is True,
         )
         found.extend(scan_problems)
         planned.update((k, MediaFileArgs(path=v)) for k, v in chosen.items())

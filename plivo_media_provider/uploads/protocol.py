@@ -6,7 +6,8 @@ looking for it. :class:`Uploader` is a small state machine around one file:
 1. **Journaled earlier attempts.** If the journal holds attempts at the same bytes under the
    same name (a run that died, or could not ask Plivo), the media list is searched back to
    the oldest of them first, and a match is adopted.
-2. **Write-ahead.** An attempt record is written before the first byte is sent.
+2. **Write-ahead.** An attempt record is written before the first byte is sent; a journal
+   that cannot be written stops the upload before anything is sent (see :mod:`.journal`).
 3. **Send.** The answer either settles the attempt or leaves it unknown. Only a connection
    never made or a 4xx (429 included) proves nothing was stored. Everything else is unknown:
    a 5xx (502, 503 and 504 included), a timeout, a reset, a redirect, an unreadable 2xx, or
@@ -16,13 +17,16 @@ looking for it. :class:`Uploader` is a small state machine around one file:
    A search that cannot finish, or a last send still unknown, fails with the attempt kept in
    the journal, so the next run searches instead of uploading a second copy.
 
-The search pages newest first until it passes the attempt's start (less
-:data:`CLOCK_SKEW`), trusting neither ``total_count`` nor ``next``: it keeps paging while
-pages are full, stops at a page that repeats (a list that ignores ``offset``), and is bounded
-by :data:`SEARCH_MAX_PAGES` and :data:`SEARCH_MAX_SECONDS`. Among identical matches (twins:
-same name, size and sha256, all equally good) the oldest is adopted, ties broken by media
-id, so every searcher picks the same one. Media with less life left than ``reupload_after``
-or :data:`ADOPT_MARGIN` is never adopted: it would expire or be replaced at once.
+Times are Plivo's. The search window starts at the attempt's start on Plivo's clock (this
+machine's time corrected by the offset the client learnt from Plivo's answers, see
+:mod:`..api.plivo_clock`), less :data:`CLOCK_SKEW`; an attempt journaled by a process that
+did not know the offset yet reaches back :data:`RECORD_SKEW` further. The search itself is
+:mod:`.search`: it learns the list's order from the pages, reads no further than that order
+allows, and is bounded by :data:`SEARCH_MAX_PAGES` and :data:`SEARCH_MAX_SECONDS`. Among
+identical matches (twins: same name, size and sha256, all equally good) the oldest is
+adopted, ties broken by media id, so every searcher picks the same one. Media with less life
+left by Plivo's clock than ``reupload_after`` or :data:`ADOPT_MARGIN` is never adopted: it
+would expire or be replaced at once. Every wait is :func:`..api.deadline.pause`.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from ..api.client import MediaClient
+from ..api.deadline import pause
 from ..api.media import Media, UploadFile
 from ..clock import CLOCK
 from ..errors import (
@@ -42,11 +47,16 @@ from ..errors import (
     UnexpectedResponse,
     UploadOutcomeUnknown,
 )
-from ..facts import MAX_PAGE_SIZE, UNSENT_RETENTION, UNSENT_RETENTION_WORDS, sha256_hex
+from ..facts import UNSENT_RETENTION, UNSENT_RETENTION_WORDS
 from .journal import Attempt, UploadJournal, UploadKey
+from .search import ListSearch, SearchUnfinished
 
 CLOCK_SKEW = timedelta(seconds=60)
-"""How far Plivo's clock may lag ours when matching an upload to the attempt that made it."""
+"""How far before the attempt's start, on Plivo's clock as this process knows it, the search
+reaches: the margin for the offset's error and for an upload time stamped early."""
+RECORD_SKEW = timedelta(minutes=15)
+"""How much further back the search reaches for an attempt journaled by a process that did
+not know Plivo's clock yet: how far that process's clock may have been from this one's."""
 ADOPT_MARGIN = timedelta(minutes=30)
 """The least remaining life (before the 6-hour expiry of unsent media) for media to adopt."""
 IN_FLIGHT = timedelta(minutes=10)
@@ -57,10 +67,6 @@ SETTLE_WAIT = 10.0
 SEARCH_MAX_PAGES = 50
 SEARCH_MAX_SECONDS = 60.0
 MAX_SENDS = 3
-
-
-class _SearchUnfinished(Exception):
-    """The list could not be searched back to the attempt; the reason is the message."""
 
 
 def _nothing_stored(err: PlivoMediaError) -> bool:
@@ -84,8 +90,11 @@ def _may_still_land(err: PlivoMediaError) -> bool:
 class Uploader:
     """Uploads files through ``client`` by the module's protocol, journaling in ``journal``.
 
-    ``clock`` (UTC now; :data:`clock.CLOCK` by default) and ``monotonic`` are seams for
-    tests; ``settle_wait`` is how long an empty search is repeated after a late answer.
+    ``clock`` is this machine's clock (:data:`clock.CLOCK` by default; the client corrects
+    it to Plivo's by the offset it has learnt) and ``monotonic`` the one timing searches;
+    both are seams for tests. ``settle_wait`` is how long an empty search is repeated after
+    a late answer. Without a journal nothing is recorded, and an upload whose outcome stays
+    unknown can only say it may be stored.
     """
 
     def __init__(
@@ -109,22 +118,38 @@ class Uploader:
 
     def upload(self, file: UploadFile, reupload_after: timedelta | None = None) -> Media:
         """Return the one media holding ``file``: adopted if an earlier attempt stored it,
-        else uploaded. Raises ReconciliationError, with the attempt kept in the journal, if
+        else uploaded. Raises JournalUnavailable, having sent nothing, if the journal cannot
+        record the attempt; ReconciliationError, with the attempt kept in the journal, if
         the upload may be stored but could not be found; any other error means nothing was
         stored by this call."""
         key = UploadKey(self.client.auth_id, file.file_name, len(file.content), file.sha256)
+        if self.journal is not None:
+            self.journal.ready()
         now = self._clock()
         life = max(ADOPT_MARGIN, reupload_after or timedelta(0))
         hashes: dict[str, str] = {}
         earlier = self.journal.pending(key, now) if self.journal is not None else []
         if earlier:
-            found = self._search(file, earlier[0].started, life, hashes, False, noted=True)
+            oldest = earlier[0]
+
+            def back() -> datetime:
+                return self._reach(oldest.started, oldest.offset, own=False)
+
+            found = self._search(file, back, life, hashes, False, noted=True)
             if found is not None:
                 self._settle(earlier)
                 return found
-            self._settle([a for a in earlier if now - a.started > IN_FLIGHT])
-        started = earlier[0].started if earlier else now
-        attempt = self.journal.begin(key, now) if self.journal is not None else None
+            plivo_now = self._plivo(now, None)
+            self._settle([a for a in earlier
+                          if plivo_now - self._plivo(a.started, a.offset) > IN_FLIGHT])
+        offset = self.client.plivo_clock.offset
+        attempt = self.journal.begin(key, now, offset) if self.journal is not None else None
+
+        def since() -> datetime:
+            reach = self._reach(now, None, own=True)
+            return min(reach, self._reach(earlier[0].started, earlier[0].offset, own=False)) \
+                if earlier else reach
+
         for _ in range(MAX_SENDS):
             try:
                 [media] = self.client.upload([file])
@@ -136,7 +161,7 @@ class Uploader:
             else:
                 self._settle([attempt])
                 return media
-            found = self._search(file, started, life, hashes, _may_still_land(unknown),
+            found = self._search(file, since, life, hashes, _may_still_land(unknown),
                                  noted=attempt is not None)
             if found is not None:
                 self._settle([attempt])
@@ -145,6 +170,18 @@ class Uploader:
             file, f"{MAX_SENDS} uploads in a row got no usable answer ({unknown})",
             noted=attempt is not None,
         )
+
+    def _plivo(self, local: datetime, offset: timedelta | None) -> datetime:
+        """``local`` on Plivo's clock: by ``offset`` when known, else by the client's."""
+        return local + offset if offset is not None else self.client.plivo_clock.plivo_time(local)
+
+    def _reach(self, started: datetime, offset: timedelta | None, *, own: bool) -> datetime:
+        """How far back, on Plivo's clock, the search for an attempt started at ``started``
+        reaches. A journaled attempt is placed by the ``offset`` its process recorded; this
+        process's own (``own``), and one whose process knew no offset, by the client's.
+        The reach is widened by RECORD_SKEW when the offset that placed it is not known."""
+        known = self.client.plivo_clock.offset is not None if own else offset is not None
+        return self._plivo(started, offset) - (CLOCK_SKEW if known else CLOCK_SKEW + RECORD_SKEW)
 
     def _settle(self, attempts: list[Attempt | None] | list[Attempt]) -> None:
         if self.journal is not None:
@@ -168,24 +205,22 @@ class Uploader:
     def _search(
         self,
         file: UploadFile,
-        started: datetime,
+        since: Callable[[], datetime],
         life: timedelta,
         hashes: dict[str, str],
         may_still_land: bool,
         *,
         noted: bool,
     ) -> Media | None:
-        """The media to adopt for ``file`` uploaded since ``started``, or None if none is.
-
-        After a late answer an empty search is repeated for ``settle_wait`` seconds.
-        """
-        since = started - CLOCK_SKEW
+        """The media to adopt for ``file`` uploaded since ``since()`` (Plivo's time), or None
+        if none is. After a late answer an empty search is repeated for ``settle_wait``
+        seconds."""
         wait_until = self._monotonic() + (self.settle_wait if may_still_land else 0.0)
-        pause = 0.25
+        step = 0.25
         while True:
             try:
                 matches = self.find_uploads(file, since, hashes)
-            except _SearchUnfinished as exc:
+            except SearchUnfinished as exc:
                 raise self._unsettled(file, f"searching for it could not finish: {exc}",
                                       noted=noted) from None
             except PlivoMediaError as exc:
@@ -194,59 +229,30 @@ class Uploader:
                     file, f"asking Plivo whether it stored it failed too ({why}: {exc})",
                     noted=noted,
                 ) from None
-            now = self._clock()
+            now = self._plivo(self._clock(), None)
             alive = [m for m in matches if m.upload_time + UNSENT_RETENTION - now >= life]
             if alive:
                 return min(alive, key=lambda m: (m.upload_time, m.media_id))
             remaining = wait_until - self._monotonic()
             if remaining <= 0:
                 return None
-            time.sleep(min(pause, remaining))
-            pause = min(pause * 2, 2.0)
+            pause(min(step, remaining))
+            step = min(step * 2, 2.0)
 
     def find_uploads(
-        self, file: UploadFile, since: datetime, hashes: dict[str, str] | None = None
+        self, file: UploadFile, since: Callable[[], datetime] | datetime,
+        hashes: dict[str, str] | None = None,
     ) -> list[Media]:
-        """Media uploaded at or after ``since`` with ``file``'s name, size and sha256.
-
-        Pages newest first while pages are full and not yet older than ``since``. Raises
-        _SearchUnfinished when it cannot get there: a page repeats, or the page or time
-        bound is reached. Only media with the same name and size are downloaded; ``hashes``
-        (media id to sha256) caches their digests across repeated searches.
-        """
-        hashes = {} if hashes is None else hashes
-        found: list[Media] = []
-        seen: set[str] = set()
-        offset = 0
-        give_up = self._monotonic() + self.max_seconds
-        for _ in range(self.max_pages):
-            page = self.client.list_page(MAX_PAGE_SIZE, offset)
-            fresh = [m for m in page.objects if m.media_id not in seen]
-            if page.objects and not fresh:
-                if found:
-                    return found  # any identical match is safe to adopt
-                raise _SearchUnfinished(
-                    f"the media list repeated itself at offset {offset} (it ignores offset)")
-            for media in fresh:
-                seen.add(media.media_id)
-                if (media.upload_time < since or media.file_name != file.file_name
-                        or media.size != len(file.content)):
-                    continue
-                if media.media_id not in hashes:
-                    hashes[media.media_id] = sha256_hex(self.client.download(media))
-                if hashes[media.media_id] == file.sha256:
-                    found.append(media)
-            past = any(media.upload_time < since for media in fresh)
-            if past or len(page.objects) < MAX_PAGE_SIZE:
-                return found
-            offset += len(page.objects)
-            if self._monotonic() > give_up:
-                break
-        if found:
-            return found
-        raise _SearchUnfinished(
-            f"{offset} media newer than the attempt, more than {self.max_pages} pages or "
-            f"{self.max_seconds:g} s allow")
+        """Media uploaded at or after ``since`` (Plivo's time, or a function giving it once
+        the first page has taught the client Plivo's clock) with ``file``'s name, size and
+        sha256, in any list order (see :mod:`.search`). Raises SearchUnfinished when the
+        pages it may read cannot rule a match out. Only media with the same name and size
+        are downloaded; ``hashes`` (media id to sha256) caches their digests."""
+        start = since if callable(since) else (lambda: since)
+        return ListSearch(
+            self.client, file, start, {} if hashes is None else hashes,
+            max_pages=self.max_pages, max_seconds=self.max_seconds, monotonic=self._monotonic,
+        ).run()
 
 
 def upload_once(

@@ -34,6 +34,10 @@ class Control:
         """The emulator's clock, which judges retention: pin the provider's clock to it."""
         return parse_time(self._call("GET", "/clock")["now"])
 
+    def list_order(self, order: str) -> None:
+        """Serve the media list in ``order``: newest-first, oldest-first, media-id, file-name."""
+        self._call("POST", "/list-order", {"order": order})
+
     def mark_sent(self, media_id: str) -> None:
         self._call("POST", f"/media/{media_id}/sent")
 

@@ -57,14 +57,21 @@ def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
 
 
 class ProviderProcess:
-    """The SDK's dynamic-provider server in a subprocess, with a gRPC stub to it."""
+    """The SDK's dynamic-provider server in a subprocess, with a gRPC stub to it.
+
+    ``module`` is what ``python -u -m`` runs: the SDK's server, or a test wrapper of it
+    (``tests.support.clocked_provider``).
+    """
 
     def __init__(
-        self, env: Mapping[str, str] | None = None, cwd: str | os.PathLike[str] | None = None
+        self,
+        env: Mapping[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        module: str = "pulumi.dynamic",
     ) -> None:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic"],
+            [sys.executable, "-u", "-m", module],
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             env=dict(os.environ if env is None else env),

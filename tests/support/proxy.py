@@ -4,13 +4,17 @@ Tests put it between the real client and the emulator. Each request is handed to
 proxy's ``rule``, which may forward it (``forward()`` returns the emulator's answer) and then
 return that answer unchanged, rewritten, or replaced; or raise :class:`Drop` to close the
 connection without answering, before or after forwarding. ``trickle`` on an answer sends its
-body one byte at a time with that pause between bytes.
+body one byte at a time with that pause between bytes; with ``trickle_head`` the status line
+and headers too, as a gateway that trickles everything does. Every answer's ``Date`` header
+is the proxy's, ``date_offset`` seconds off this machine's clock (a Plivo whose clock is
+off: see ``skewed`` in the tests that use it).
 
 Everything listens on loopback only.
 """
 
 from __future__ import annotations
 
+import email.utils
 import http.client
 import sys
 import threading
@@ -44,6 +48,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     trickle: float = 0.0
+    trickle_head: bool = False
 
     def with_body(self, body: bytes, content_type: str | None = None) -> Answer:
         headers = dict(self.headers)
@@ -81,6 +86,7 @@ class Proxy:
         parts = urlsplit(upstream)
         self._upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.rule: Rule = forward_unchanged
+        self.date_offset = 0.0
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         proxy = self
@@ -99,6 +105,7 @@ class Proxy:
                 except Drop:
                     self.close_connection = True
                     return
+                self._trickle = answer.trickle if answer.trickle_head else 0.0
                 self.send_response(answer.status)
                 for key, value in answer.headers.items():
                     if key.lower() not in _HOP_BY_HOP:
@@ -114,6 +121,22 @@ class Proxy:
                     self.wfile.write(answer.body)
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+            def date_time_string(self, timestamp: float | None = None) -> str:
+                moment = time.time() + proxy.date_offset if timestamp is None else timestamp
+                return email.utils.formatdate(moment, usegmt=True)
+
+            def flush_headers(self) -> None:
+                pause = getattr(self, "_trickle", 0.0)
+                if not pause:
+                    super().flush_headers()
+                    return
+                head = b"".join(getattr(self, "_headers_buffer", []))
+                self._headers_buffer = []
+                for index in range(len(head)):
+                    self.wfile.write(head[index:index + 1])
+                    self.wfile.flush()
+                    time.sleep(pause)
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass
