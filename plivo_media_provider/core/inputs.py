@@ -74,6 +74,7 @@ def reupload_after_warning(who: str, text: str, age: timedelta) -> str | None:
 
 
 _settings_warned = False
+_settings_seen: set[int] = set()
 _settings_lock = threading.Lock()
 
 
@@ -83,12 +84,17 @@ def unusable_settings_warning_once(config: Mapping[str, Any]) -> str | None:
 
     A preview checks every file without calling Plivo, so it succeeds without credentials;
     the warning says before the ``up`` that uploading will fail, and which settings to set.
-    The message is :func:`resolve_settings`'s, which never holds the token.
+    The message is :func:`resolve_settings`'s, which never holds the token. Settings are
+    resolved at the first check of each provider configuration in the process (the
+    environment a provider process reads does not change under it), not at every file:
+    checks are on every preview's serial path.
     """
     global _settings_warned
+    seen = hash(tuple((key, str(value)) for key, value in config.items()))
     with _settings_lock:
-        if _settings_warned:
+        if _settings_warned or seen in _settings_seen:
             return None
+        _settings_seen.add(seen)
         try:
             resolve_settings(config=config)
             return None
@@ -99,6 +105,10 @@ def unusable_settings_warning_once(config: Mapping[str, Any]) -> str | None:
         f"{problem} A preview checks files without them, but `pulumi up` fails for every "
         "MediaFile it must upload, adopt or refresh until they are set."
     )
+
+
+_NOT_INPUTS = frozenset((*LIVE_OUTPUTS, *DERIVED))
+"""What a program cannot declare: check derives it, or Plivo's answer sets it."""
 
 
 def _who(news: Mapping[str, Any]) -> str:
@@ -114,7 +124,7 @@ def check_inputs(news: Mapping[str, Any], config: Mapping[str, Any]) -> Checked:
     the derived values unknown. ``config`` is the provider's ``plivo:*`` settings.
     """
     warnings = [w for w in (unusable_settings_warning_once(config),) if w]
-    inputs = {k: v for k, v in news.items() if k not in (*LIVE_OUTPUTS, *DERIVED)}
+    inputs = {k: v for k, v in news.items() if k not in _NOT_INPUTS}
     failures: list[Failure] = []
     path = news.get("path")
     if path is None or (isinstance(path, str) and not path.strip()):
