@@ -276,7 +276,8 @@ def test_sixteen_creates_are_in_flight_at_once_at_60ms(tmp_path: Path) -> None:
 def test_the_engine_rpcs_stay_answered_while_every_worker_waits(
     engine_service: EngineService, emulator: Emulator, proxy: Proxy, tmp_path: Path
 ) -> None:
-    """Blocking work runs off the loop: with uploads held, GetSchema is still answered."""
+    """Every call gets a thread of its own: with an upload held, GetSchema and Cancel are
+    still answered."""
     held, release = threading.Event(), threading.Event()
 
     def hold(request: Request, forward: Forward) -> Answer:

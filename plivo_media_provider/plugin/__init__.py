@@ -53,13 +53,12 @@ and uploads nothing; Update (a new ``reuploadAfter``) never uploads, so it answe
 would in an ``up``. An input computed by another resource arrives unknown and is handled as
 the dynamic provider handles it: what depends on it stays unknown.
 
-**Concurrency and Cancel.** Every call runs as soon as it arrives, as many at once as the
-engine sends (``--parallel``); the blocking work (hashing, uploads, reads) runs in a thread
-pool of the plugin's own, large enough that the engine's default parallelism is never
-capped. Cancel (Ctrl-C in ``pulumi up``) stops every wait and retry at once and sends no
-new request; a request already on the wire finishes or times out. An upload whose outcome
-is unknown stays in the upload journal, so the next run adopts it instead of uploading it
-twice.
+**Concurrency and Cancel.** Every call runs as soon as it arrives, on a thread of the
+plugin's own pool, as many at once as the engine sends (``--parallel``, 4 x GOMAXPROCS by
+default): the dynamic provider's server runs at most 4. Cancel (Ctrl-C in ``pulumi up``)
+stops every wait and retry at once and sends no new request; a request already on the wire
+finishes or times out. An upload whose outcome is unknown stays in the upload journal, so
+the next run adopts it instead of uploading it twice.
 
 **Messages.** An expected failure (bad credentials, a changed file, Plivo unreachable) is
 one line, with no traceback. Warnings (a ``reuploadAfter`` of 6 hours or more, missing

@@ -25,22 +25,20 @@ LOG_TIMEOUT = 10.0
 
 class EngineLog:
     """The engine's log, reached over gRPC at ``address`` (``host:port``), or stderr.
-
-    Make it on the event loop that calls :meth:`log`: its channel belongs to that loop.
-    """
+    Any thread may call :meth:`log`."""
 
     def __init__(self, address: str | None) -> None:
         self.address = address
-        self._channel = grpc.aio.insecure_channel(address) if address else None
+        self._channel = grpc.insecure_channel(address) if address else None
         self._stub = engine_pb2_grpc.EngineStub(self._channel) if self._channel else None
 
-    async def log(
+    def log(
         self, severity: engine_pb2.LogSeverity.ValueType, message: str, urn: str = ""
     ) -> None:
         """Show ``message`` to the user, attached to ``urn`` (the resource) when given."""
         if self._stub is not None:
             try:
-                await self._stub.Log(
+                self._stub.Log(
                     engine_pb2.LogRequest(severity=severity, message=message, urn=urn),
                     timeout=LOG_TIMEOUT,
                 )
@@ -50,6 +48,6 @@ class EngineLog:
         name = engine_pb2.LogSeverity.Name(severity).lower()
         print(f"{name}: {message}", file=sys.stderr, flush=True)
 
-    async def close(self) -> None:
+    def close(self) -> None:
         if self._channel is not None:
-            await self._channel.close()
+            self._channel.close()

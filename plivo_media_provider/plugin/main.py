@@ -10,9 +10,7 @@ flag never makes it mistake a flag's value for the engine's address.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,10 +21,11 @@ from pulumi.runtime.proto import provider_pb2_grpc
 from .engine_log import EngineLog
 from .server import MediaFileServicer
 
-POOL_SIZE = max(64, 4 * (os.cpu_count() or 1) + 16)
-"""Threads for blocking work: the engine's default ``--parallel`` (4 x GOMAXPROCS) with room
-for the serial Check and Diff, on any machine up to 12 cores, and never fewer than 64. A
-larger ``--parallel`` queues in the pool: no call fails for want of a thread."""
+POOL_SIZE = 1024
+"""The most calls served at once. The pool starts a thread only when every thread it has is
+busy, so it holds as many threads as the engine has sent calls at once (its ``--parallel``
+step workers, 4 x GOMAXPROCS by default, and the serial Check or Diff), and there is always
+one for Cancel. Beyond this many, calls wait for a thread; none fails for want of one."""
 
 MAX_MESSAGE_BYTES = 400 * 1024 * 1024
 """The largest gRPC message taken, as the engine's own limit."""
@@ -47,26 +46,28 @@ def engine_address(argv: Sequence[str]) -> str | None:
     return None
 
 
-async def serve(address: str | None) -> None:
+def serve(address: str | None) -> None:
     """Serve until the process is stopped; print the port first, flushed."""
-    pool = ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="plivo-plugin")
     log = EngineLog(address)
-    server = grpc.aio.server(options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-                                      ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)])
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(MediaFileServicer(log, pool), server)
+    server = grpc.server(
+        ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="plivo-plugin"),
+        options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)],
+    )
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(MediaFileServicer(log), server)
     port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
+    server.start()
     sys.stdout.write(f"{port}\n")
     sys.stdout.flush()
     try:
-        await server.wait_for_termination()
+        server.wait_for_termination()
     finally:
-        await log.close()
-        pool.shutdown(wait=False, cancel_futures=True)
+        server.stop(0)
+        log.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the plugin with ``argv`` (default: the process's arguments); 0 when stopped."""
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C when run by hand
-        asyncio.run(serve(engine_address(sys.argv[1:] if argv is None else argv)))
+        serve(engine_address(sys.argv[1:] if argv is None else argv))
     return 0

@@ -1,10 +1,12 @@
 """The plugin's ``pulumirpc.ResourceProvider`` servicer: the engine's calls, served by the core.
 
-Each RPC is a coroutine on one asyncio loop. What blocks (hashing files, uploads, reads,
-downloads) runs in the servicer's thread pool, so calls run as many at once as the engine
-sends and the loop stays free: ``Cancel`` is answered at once even while every worker is
-busy. The translation is :mod:`.properties` (values) and :mod:`.config` (settings); the
-behaviour is :class:`~plivo_media_provider.core.media_file.MediaFiles`, and nothing else.
+Each call runs on a thread of the gRPC server's pool (see :data:`.main.POOL_SIZE`), which
+starts a thread whenever every thread it has is busy: calls run as many at once as the
+engine sends, and ``Cancel`` finds a thread even while every other call waits on Plivo.
+(An asyncio server was measured at twice the CPU per call of gRPC's threaded one, with
+nothing gained: the work is blocking work.) The translation is :mod:`.properties` (values)
+and :mod:`.config` (settings); the behaviour is
+:class:`~plivo_media_provider.core.media_file.MediaFiles`, and nothing else.
 
 Errors: a :class:`~plivo_media_provider.errors.PlivoMediaError` (an expected failure) ends
 the call with its one-line message, properties named as the program names them. Anything
@@ -13,13 +15,11 @@ else is a bug, reported with its traceback.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import traceback
-from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2
@@ -34,8 +34,7 @@ from .engine_log import INFO, WARNING, EngineLog
 from .properties import decode, encode, to_core, to_wire, wire_name, wire_text
 from .schema import package_schema
 
-T = TypeVar("T")
-Handler = Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[Any]]
+Handler = Callable[[Any, Any, grpc.ServicerContext], Any]
 
 UNSUPPORTED = ("Attach", "Call", "Construct", "GetMapping", "GetMappings", "Handshake",
                "Invoke", "List", "Parameterize")
@@ -51,15 +50,13 @@ def _answered(method: Handler) -> Handler:
     """End ``method``'s call with one line for an expected failure, a traceback for a bug."""
 
     @functools.wraps(method)
-    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
         try:
-            return await method(self, request, context)
+            return method(self, request, context)
         except PlivoMediaError as err:
-            await context.abort(grpc.StatusCode.UNKNOWN, wire_text(str(err)))
-        except grpc.aio.AbortError:
-            raise
+            context.abort(grpc.StatusCode.UNKNOWN, wire_text(str(err)))
         except Exception:  # noqa: BLE001 - a bug: the traceback is what a report needs
-            await context.abort(
+            context.abort(
                 grpc.StatusCode.INTERNAL,
                 f"plivo: internal error in {method.__name__}; please report it:\n"
                 f"{traceback.format_exc()}",
@@ -80,36 +77,30 @@ def _property_diff(changed: list[str], replaces: list[str]) -> dict[str, provide
 
 
 class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
-    """Serves ``plivo:index:MediaFile`` for one provider configuration (one per process).
+    """Serves ``plivo:index:MediaFile`` for one provider configuration (one per process);
+    ``log`` is the engine's log."""
 
-    ``pool`` runs the blocking work; ``log`` is the engine's log.
-    """
-
-    def __init__(self, log: EngineLog, pool: Executor) -> None:
+    def __init__(self, log: EngineLog) -> None:
         self.log = log
-        self.pool = pool
         self.files = MediaFiles({})
         """The core for this provider's configuration: settings from Configure, the rest
         from the ``PLIVO_*`` environment."""
 
-    async def _run(self, work: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.pool, work)
-
-    async def _warn(self, warnings: list[str], urn: str) -> None:
+    def _warn(self, warnings: list[str], urn: str) -> None:
         for warning in warnings:
-            await self.log.log(WARNING, wire_text(warning), urn)
+            self.log.log(WARNING, wire_text(warning), urn)
 
     # -- about the plugin ---------------------------------------------------------------------
 
-    async def GetPluginInfo(self, request: Any, context: Any) -> plugin_pb2.PluginInfo:
+    def GetPluginInfo(self, request: Any, context: Any) -> plugin_pb2.PluginInfo:
         return plugin_pb2.PluginInfo(version=__version__)
 
-    async def GetSchema(
+    def GetSchema(
         self, request: provider_pb2.GetSchemaRequest, context: Any
     ) -> provider_pb2.GetSchemaResponse:
         return provider_pb2.GetSchemaResponse(schema=json.dumps(package_schema()))
 
-    async def Cancel(self, request: Any, context: Any) -> empty_pb2.Empty:
+    def Cancel(self, request: Any, context: Any) -> empty_pb2.Empty:
         """Stop every wait and retry of this process now; see :mod:`~..cancel`."""
         CANCEL.cancel()
         return empty_pb2.Empty()
@@ -117,7 +108,7 @@ class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
     # -- the provider's configuration ---------------------------------------------------------
 
     @_answered
-    async def CheckConfig(
+    def CheckConfig(
         self, request: provider_pb2.CheckRequest, context: Any
     ) -> provider_pb2.CheckResponse:
         """The settings as given (no environment merged in: they go to state), and a failure
@@ -128,7 +119,7 @@ class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.CheckResponse(inputs=request.news, failures=failures)
 
     @_answered
-    async def DiffConfig(
+    def DiffConfig(
         self, request: provider_pb2.DiffRequest, context: Any
     ) -> provider_pb2.DiffResponse:
         olds, _ = decode(request.old_inputs if request.HasField("old_inputs") else request.olds)
@@ -142,7 +133,7 @@ class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
         )
 
     @_answered
-    async def Configure(
+    def Configure(
         self, request: provider_pb2.ConfigureRequest, context: Any
     ) -> provider_pb2.ConfigureResponse:
         """Keep the settings; announce secrets and preview support."""
@@ -159,13 +150,12 @@ class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
     # -- MediaFile ------------------------------------------------------------------------------
 
     @_answered
-    async def Check(
+    def Check(
         self, request: provider_pb2.CheckRequest, context: Any
     ) -> provider_pb2.CheckResponse:
         news, secrets = decode(request.news)
-        files = self.files
-        checked = await self._run(lambda: files.check(to_core(news)))
-        await self._warn(checked.warnings, request.urn)
+        checked = self.files.check(to_core(news))
+        self._warn(checked.warnings, request.urn)
         return provider_pb2.CheckResponse(
             inputs=encode(to_wire(checked.inputs), secrets),
             failures=[provider_pb2.CheckFailure(property=wire_name(f.property_),
@@ -174,7 +164,7 @@ class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
         )
 
     @_answered
-    async def Diff(
+    def Diff(
         self, request: provider_pb2.DiffRequest, context: Any
     ) -> provider_pb2.DiffResponse:
         olds, _ = decode(request.olds)
@@ -189,7 +179,7 @@ class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
         )
 
     @_answered
-    async def Create(
+    def Create(
         self, request: provider_pb2.CreateRequest, context: Any
     ) -> provider_pb2.CreateResponse:
         """Upload exactly once; in a preview, upload nothing and leave Plivo's values
@@ -198,28 +188,26 @@ class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
         if request.preview:
             outputs = MediaFiles.preview_create(to_core(props))
             return provider_pb2.CreateResponse(id="", properties=encode(to_wire(outputs), secrets))
-        files = self.files
-        stored = await self._run(lambda: files.create(to_core(props)))
+        stored = self.files.create(to_core(props))
         return provider_pb2.CreateResponse(
             id=stored.id_, properties=encode(to_wire(stored.outputs), secrets)
         )
 
     @_answered
-    async def Read(
+    def Read(
         self, request: provider_pb2.ReadRequest, context: Any
     ) -> provider_pb2.ReadResponse:
         """Refresh from Plivo; with no state (``pulumi import``, ``MediaFile.get``), read the
         media named by the import id. An empty answer (no id) only on proof it is gone."""
         props, secrets = decode(request.properties)
-        files = self.files
         if not props:
-            imported = await self._run(lambda: files.import_(request.id))
-            await self._warn(imported.warnings, request.urn)
+            imported = self.files.import_(request.id)
+            self._warn(imported.warnings, request.urn)
             return provider_pb2.ReadResponse(
                 id=imported.id_, properties=encode(to_wire(imported.outputs)),
                 inputs=encode(to_wire(imported.inputs or {})),
             )
-        stored = await self._run(lambda: files.read(request.id, to_core(props)))
+        stored = self.files.read(request.id, to_core(props))
         if stored is None:
             return provider_pb2.ReadResponse()
         return provider_pb2.ReadResponse(
@@ -227,7 +215,7 @@ class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
         )
 
     @_answered
-    async def Update(
+    def Update(
         self, request: provider_pb2.UpdateRequest, context: Any
     ) -> provider_pb2.UpdateResponse:
         """Rewrite state; never uploads, so a preview's answer is the same."""
@@ -237,16 +225,16 @@ class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.UpdateResponse(properties=encode(to_wire(outputs), secrets))
 
     @_answered
-    async def Delete(self, request: provider_pb2.DeleteRequest, context: Any) -> empty_pb2.Empty:
+    def Delete(self, request: provider_pb2.DeleteRequest, context: Any) -> empty_pb2.Empty:
         """Forget the media (Plivo has no delete API); the note goes to the engine's log."""
         props, _ = decode(request.properties)
-        await self.log.log(INFO, MediaFiles.delete(request.id, to_core(props)), request.urn)
+        self.log.log(INFO, MediaFiles.delete(request.id, to_core(props)), request.urn)
         return empty_pb2.Empty()
 
 
 def _unsupported(name: str) -> Handler:
-    async def refuse(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{name} is not implemented")
+    def refuse(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{name} is not implemented")
 
     refuse.__name__ = name
     return refuse
