@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,19 @@ def test_it_reports_its_version_and_the_derived_schema(plugin: PluginProcess) ->
     assert plugin.call("GetPluginInfo", empty_pb2.Empty()).version == __version__
     reply = plugin.call("GetSchema", provider_pb2.GetSchemaRequest(version=0))
     assert json.loads(reply.schema) == package_schema()
+
+
+def test_python_dash_m_runs_the_same_plugin(
+    engine_service: EngineService, emulator: Emulator, tmp_path: Path
+) -> None:
+    command = [sys.executable, "-m", "plivo_media_provider.plugin"]
+    with PluginProcess(engine_service, provider_env(emulator.url), cwd=tmp_path,
+                       command=command) as plugin:
+        assert plugin.call("GetPluginInfo", empty_pb2.Empty()).version == __version__
+        logo = files.random_png(tmp_path / "logo.png", 700, seed=13)
+        engine = PluginEngine(plugin)
+        engine.check("logo", {}, {"path": str(logo), "reuploadAfter": "6h"})
+    assert [w.urn for w in engine_service.warnings()] == [engine.urn("logo")]
 
 
 def test_rpcs_it_does_not_serve_answer_unimplemented(plugin: PluginProcess) -> None:

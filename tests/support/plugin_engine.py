@@ -125,11 +125,13 @@ class PluginProcess:
         engine: EngineService,
         env: Mapping[str, str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
+        command: list[str] | None = None,
     ) -> None:
+        """``command`` runs the plugin otherwise than by its console script."""
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         # The arguments the engine passes: logging flags, a trace collector, then its address.
-        argv = [str(PLUGIN), "--logtostderr", "-v=9", "--tracing", "127.0.0.1:4317",
-                engine.address]
+        argv = [*(command or [str(PLUGIN)]), "--logtostderr", "-v=9", "--tracing",
+                "127.0.0.1:4317", engine.address]
         self.process = subprocess.Popen(
             argv, stdout=subprocess.PIPE, stderr=self._stderr,
             env=dict(os.environ if env is None else env), cwd=cwd,
