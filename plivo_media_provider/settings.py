@@ -77,8 +77,9 @@ MAX_SECONDS = 3600.0
 class Sources:
     """Where the running command reads its settings, so that messages name only those.
 
-    ``flags`` maps a field to the command-line option that sets it, e.g.
-    ``(("api_url", "--api-url"),)``; ``pulumi_config`` says whether stack config is read.
+    ``flags`` maps a field to the command-line option (or the provider input) that sets it,
+    e.g. ``(("api_url", "--api-url"),)``; ``pulumi_config`` says whether stack config is
+    read.
     """
 
     pulumi_config: bool = True
@@ -229,12 +230,7 @@ def resolve_settings(
     }
     missing = [name for name in ("auth_id", "auth_token") if resolved[name] is None]
     if missing:
-        how = " and ".join(
-            f"{CONFIG_KEYS[name]} (pulumi config set{' --secret' if name == 'auth_token' else ''}"
-            f" {CONFIG_KEYS[name]} ...) or the environment variable {ENV_KEYS[name]}"
-            if sources.pulumi_config else f"the environment variable {ENV_KEYS[name]}"
-            for name in missing
-        )
+        how = " and ".join(_how_to_set(name, sources) for name in missing)
         raise ConfigurationError(f"Plivo credentials are missing: set {how}.")
     resolved_id = check_auth_id(str(resolved["auth_id"]), sources)
     token = _check_token(str(resolved["auth_token"]), sources)
@@ -252,6 +248,16 @@ def resolve_settings(
         retry=_retry_policy(resolved["retries"], resolved["backoff_factor"], sources),
         sources=sources,
     )
+
+
+def _how_to_set(name: str, sources: Sources) -> str:
+    """Every way ``sources`` offers to set the field ``name``, for a message."""
+    ways = [flag for field, flag in sources.flags if field == name]
+    if sources.pulumi_config:
+        secret = " --secret" if name == "auth_token" else ""
+        ways.append(f"{CONFIG_KEYS[name]} (pulumi config set{secret} {CONFIG_KEYS[name]} ...)")
+    ways.append(f"the environment variable {ENV_KEYS[name]}")
+    return ", ".join(ways[:-1]) + (" or " if len(ways) > 1 else "") + ways[-1]
 
 
 def check_auth_id(text: str, sources: Sources = PULUMI_SOURCES) -> str:

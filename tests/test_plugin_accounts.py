@@ -68,7 +68,7 @@ def test_two_explicit_providers_upload_to_their_own_accounts_in_one_run(
             for brand, plugin, (auth_id, token) in (("a", plugin_a, BRAND_A),
                                                     ("b", plugin_b, BRAND_B)):
                 plugin.configure({"authId": auth_id, "authToken": secret(token),
-                                  "apiUrl": brands.url})
+                                  "apiUrl": brands.url}, name=f"brand-{brand}")
                 engines[brand] = PluginEngine(plugin)
 
             def up(brand: str) -> None:
@@ -105,11 +105,14 @@ def test_a_provider_without_credentials_never_falls_back_to_pulumi_config(
     service = EngineService()
     try:
         with PluginProcess(service, plugin_env(brands.url), cwd=tmp_path) as plugin:
-            plugin.configure({"apiUrl": brands.url})
+            plugin.configure({"apiUrl": brands.url}, name="brand-c")
             logo = files.random_png(tmp_path / "logo.png", 700, seed=1)
             outcome = PluginEngine(plugin).up({"logo": {"path": str(logo)}})
     finally:
         service.close()
     error = outcome.errors["logo"]
-    assert "credentials are missing" in error and "PLIVO_AUTH_ID" in error
+    assert error == (
+        "Plivo credentials are missing: set the provider's authId or the environment variable "
+        "PLIVO_AUTH_ID and the provider's authToken or the environment variable "
+        "PLIVO_AUTH_TOKEN.")
     assert STACK_CONFIG["plivo:authId"] not in error

@@ -82,6 +82,21 @@ def test_config_normalises_numbers_and_drops_what_it_does_not_declare() -> None:
         "plivo:retries": "2"}
 
 
+@pytest.mark.parametrize(("name", "explicit"), [
+    ("default", False), ("default_0_1_0", False), ("", False), ("brand-a", True),
+    ("default-brand", True),
+])
+def test_an_explicit_provider_is_told_to_fix_its_inputs_not_stack_config(
+    name: str, explicit: bool
+) -> None:
+    [failure] = config.check_config({"authId": "nope"}, config.sources_for(name))
+    if explicit:
+        assert "set the provider's authId or PLIVO_AUTH_ID" in failure.reason
+        assert "plivo:authId" not in failure.reason
+    else:
+        assert "set plivo:authId or PLIVO_AUTH_ID" in failure.reason
+
+
 def test_config_reads_variables_when_the_engine_sends_no_args() -> None:
     assert config.args_of_variables({"plivo:config:authId": "MAX", "aws:region": "x"}) == {
         "authId": "MAX"}

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ..facts import UNSENT_RETENTION, UNSENT_RETENTION_WORDS, Duration, parse_duration
-from ..settings import resolve_settings
+from ..settings import PULUMI_SOURCES, Sources, resolve_settings
 from .content import has_control_characters, inspect_file
 from .schema import DERIVED, LIVE_OUTPUTS
 from .values import UNKNOWN, Checked, Failure, is_unknown
@@ -78,7 +78,9 @@ _settings_seen: set[int] = set()
 _settings_lock = threading.Lock()
 
 
-def unusable_settings_warning_once(config: Mapping[str, Any]) -> str | None:
+def unusable_settings_warning_once(
+    config: Mapping[str, Any], sources: Sources = PULUMI_SOURCES
+) -> str | None:
     """The warning, once per process, that the Plivo settings cannot be resolved (no
     credentials); None when they can, or when it was given already.
 
@@ -96,7 +98,7 @@ def unusable_settings_warning_once(config: Mapping[str, Any]) -> str | None:
             return None
         _settings_seen.add(seen)
         try:
-            resolve_settings(config=config)
+            resolve_settings(config=config, sources=sources)
             return None
         except ConfigurationError as err:
             _settings_warned = True
@@ -116,14 +118,17 @@ def _who(news: Mapping[str, Any]) -> str:
     return f"MediaFile {path!r}" if isinstance(path, str) else "A MediaFile"
 
 
-def check_inputs(news: Mapping[str, Any], config: Mapping[str, Any]) -> Checked:
+def check_inputs(
+    news: Mapping[str, Any], config: Mapping[str, Any], sources: Sources = PULUMI_SOURCES
+) -> Checked:
     """Validate ``news`` and add ``content_sha256``, ``size`` and the resolved type.
 
     Every problem is a Failure on the property at fault. ``content_type`` comes back in
     lower case. Unknown inputs (a path computed by another resource, during preview) leave
-    the derived values unknown. ``config`` is the provider's ``plivo:*`` settings.
+    the derived values unknown. ``config`` is the provider's ``plivo:*`` settings, and
+    ``sources`` where its settings come from, for the messages.
     """
-    warnings = [w for w in (unusable_settings_warning_once(config),) if w]
+    warnings = [w for w in (unusable_settings_warning_once(config, sources),) if w]
     inputs = {k: v for k, v in news.items() if k not in _NOT_INPUTS}
     failures: list[Failure] = []
     path = news.get("path")

@@ -126,7 +126,7 @@ class MediaFiles:
         cannot work as meant are warned about (see :mod:`.inputs`). Unknown inputs leave the
         derived values unknown. Keys the schema does not know pass through unchanged.
         """
-        return check_inputs(news, self.config)
+        return check_inputs(news, self.config, self.sources)
 
     # -- diff -------------------------------------------------------------------------------
 

@@ -20,7 +20,9 @@ loopback, and sends its messages to the engine at ``<engine-address>``
 explicit provider resource the same names as its inputs. A setting the provider's inputs
 lack comes from the ``PLIVO_*`` environment of the plugin (``PLIVO_AUTH_ID``...), as for the
 dynamic provider. An explicit provider never reads the stack's ``plivo:*`` config: the
-engine hands it to every plugin process in ``PULUMI_CONFIG``, and the plugin ignores it.
+engine hands it to every plugin process in ``PULUMI_CONFIG``, and the plugin ignores it. Its
+messages say so too: they name the provider's inputs (``the provider's authId``) and the
+environment, never ``pulumi config set``.
 
 * CheckConfig refuses a malformed setting (an ``authId`` not shaped like Plivo's, a
   ``readTimeout`` of ``"soon"``) on that property. Missing credentials are no failure: a

@@ -15,15 +15,33 @@ accounts: media lives in the account named by ``authId``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..core.values import Failure, is_unknown
-from ..settings import CONFIG_KEYS, ENV_KEYS, SETTING_FIELDS, setting_problem
+from ..settings import (
+    CONFIG_KEYS,
+    ENV_KEYS,
+    PULUMI_SOURCES,
+    SETTING_FIELDS,
+    Sources,
+    setting_problem,
+)
 
 CAMEL_SETTINGS: dict[str, str] = {s.camel_name: s.name for s in SETTING_FIELDS}
 """A setting's camelCase name to its field name: ``authId`` to ``auth_id``."""
+
+EXPLICIT_SOURCES = Sources(
+    pulumi_config=False,
+    flags=tuple((s.name, f"the provider's {s.camel_name}") for s in SETTING_FIELDS),
+)
+"""Where an explicit provider's settings come from: its inputs, then the environment; never
+stack config, so its messages do not suggest ``pulumi config set``."""
+
+_DEFAULT_PROVIDER = re.compile(r"default(_[0-9A-Za-z_]+)?")
+"""The engine's names for a package's default provider: ``default``, ``default_0_1_0``."""
 
 VARIABLE_PREFIX = "plivo:config:"
 """How ConfigureRequest's ``variables`` name the settings (``plivo:config:authId``)."""
@@ -58,6 +76,14 @@ def core_config(args: Mapping[str, Any]) -> dict[str, str]:
     return config
 
 
+def sources_for(provider_name: str) -> Sources:
+    """Where the provider named ``provider_name`` (ConfigureRequest's ``name``) reads its
+    settings: the default provider from stack config, an explicit one from its inputs."""
+    if not provider_name or _DEFAULT_PROVIDER.fullmatch(provider_name):
+        return PULUMI_SOURCES
+    return EXPLICIT_SOURCES
+
+
 def args_of_variables(variables: Mapping[str, str]) -> dict[str, str]:
     """ConfigureRequest's ``variables`` (``plivo:config:authId``) as ``args`` would name
     them; for an engine that sends no ``args``."""
@@ -65,8 +91,9 @@ def args_of_variables(variables: Mapping[str, str]) -> dict[str, str]:
             if key.startswith(VARIABLE_PREFIX)}
 
 
-def check_config(news: Mapping[str, Any]) -> list[Failure]:
-    """A Failure, on the camelCase property, for each setting that cannot work as given.
+def check_config(news: Mapping[str, Any], sources: Sources = PULUMI_SOURCES) -> list[Failure]:
+    """A Failure, on the camelCase property, for each setting that cannot work as given; the
+    reasons name where to fix it as ``sources`` says.
 
     A missing setting is no failure: it may come from the environment, and a preview needs
     no credentials. Unknown values are checked once they are known.
@@ -76,7 +103,7 @@ def check_config(news: Mapping[str, Any]) -> list[Failure]:
         name = CAMEL_SETTINGS.get(key)
         if name is None or value is None or is_unknown(value):
             continue
-        problem = setting_problem(name, _text(value))
+        problem = setting_problem(name, _text(value), sources)
         if problem is not None:
             failures.append(Failure(key, problem))
     return failures

@@ -114,8 +114,9 @@ class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
         """The settings as given (no environment merged in: they go to state), and a failure
         on each that cannot work."""
         news, _ = decode(request.news)
+        name = request.name or request.urn.rpartition("::")[2]
         failures = [provider_pb2.CheckFailure(property=f.property_, reason=f.reason)
-                    for f in config.check_config(news)]
+                    for f in config.check_config(news, config.sources_for(name))]
         return provider_pb2.CheckResponse(inputs=request.news, failures=failures)
 
     @_answered
@@ -141,7 +142,8 @@ class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
             args, _ = decode(request.args)
         else:
             args = config.args_of_variables(request.variables)
-        self.files = MediaFiles(config.core_config(args))
+        self.files = MediaFiles(config.core_config(args),
+                                sources=config.sources_for(request.name))
         return provider_pb2.ConfigureResponse(
             acceptSecrets=True, supportsPreview=True, acceptResources=False,
             acceptOutputs=False,

@@ -194,14 +194,17 @@ class PluginProcess:
             urn=provider_urn(), id="provider-id", olds=to_struct(olds), news=to_struct(news),
             old_inputs=to_struct(olds)))
 
-    def configure(self, args: Mapping[str, Any]) -> provider_pb2.ConfigureResponse:
+    def configure(
+        self, args: Mapping[str, Any], name: str = "default"
+    ) -> provider_pb2.ConfigureResponse:
         """Configure as the engine does: ``args`` by their schema names (secrets wrapped),
-        ``variables`` the same values as plain strings, and ``version`` added."""
+        ``variables`` the same values as plain strings, and ``version`` added. ``name`` is
+        the provider resource's: ``default`` for the default provider."""
         plain = {k: unwrap(v) for k, v in args.items()}
         variables = {f"plivo:config:{k}": str(v) for k, v in plain.items()}
         return self.call("Configure", provider_pb2.ConfigureRequest(
             args=to_struct({**args, "version": "0.1.0"}), variables=variables,
-            acceptSecrets=True, acceptResources=True, urn=provider_urn(), name="default",
+            acceptSecrets=True, acceptResources=True, urn=provider_urn(name), name=name,
             type="pulumi:providers:plivo"))
 
 
