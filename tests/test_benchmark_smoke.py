@@ -68,6 +68,22 @@ def test_the_verdict_follows_the_targets(figures: dict[str, Any]) -> None:
         assert row["met"] is all(ratios[key] <= limit for key, limit in targets.items())
 
 
+def test_the_plugin_is_reported_beside_the_provider(figures: dict[str, Any]) -> None:
+    for row in figures["summary"]:
+        where = (row["phase"], row["profile"])
+        if row["phase"] == report.DRIFT:
+            assert row["plugin_s"] is None and row["plugin_met"] is None
+            continue
+        assert positive(row["plugin_s"]), where
+        assert row["plugin_ratio_peer"] == pytest.approx(row["plugin_s"] / row["peer_s"],
+                                                         rel=0.01)
+        targets = report.PLUGIN_TARGETS.get(where, {})
+        assert row["plugin_targets"] == targets
+        assert row["plugin_met"] is (
+            None if not targets else row["plugin_ratio_peer"] <= targets["peer"])
+    assert report.PLUGIN_TARGETS == {("up", "wan"): {"peer": 0.55}}
+
+
 def test_every_provider_and_floor_ran_in_every_phase(figures: dict[str, Any]) -> None:
     for profile, data in figures["profiles"].items():
         for phase in report.ENGINE_PHASES:
@@ -86,6 +102,7 @@ def test_connections_and_memory_are_reported(figures: dict[str, Any]) -> None:
         assert connections[report.NOOP] == 0
         assert connections[report.PEER] >= 1 and connections[report.RAW] >= 1
         assert 1 <= connections[report.PROVIDER] <= report.SERVER_WORKERS
+        assert connections[report.PLUGIN] >= 1
         for kind in report.SERVED_KINDS:
             assert 0 < rss[kind]["before"] <= rss[kind]["peak"], kind
             assert rss[kind]["after"] <= rss[kind]["peak"], kind
@@ -101,9 +118,10 @@ def test_refresh_and_drift_read_through_the_listing_and_up_sends_one_upload_per_
     for profile, data in figures["profiles"].items():
         sent = data["requests"]
         assert sent["up"] == {report.NOOP: 0, report.PEER: assets, report.PROVIDER: assets,
-                              report.RAW: assets}, profile
+                              report.PLUGIN: assets, report.RAW: assets}, profile
         assert sent["refresh"][report.PEER] == sent["refresh"][report.RAW] == assets
         assert 1 <= sent["refresh"][report.PROVIDER] < assets, profile
+        assert 1 <= sent["refresh"][report.PLUGIN] < assets, profile
         assert sent["drift"][report.GETS] == drift_media
         # One credentials probe (limit=1), then pages of 20.
         assert 2 <= sent["drift"][report.PROVIDER] < drift_media, profile

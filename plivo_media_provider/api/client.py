@@ -42,6 +42,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from .._version import __version__
+from ..cancel import CANCEL
 from ..clock import CLOCK
 from ..errors import UnexpectedResponse
 from ..facts import MAX_FILES_PER_UPLOAD, MAX_PAGE_SIZE
@@ -342,6 +343,7 @@ class MediaClient:
         (:meth:`_environment_for`) nothing is left for it to merge. The session's headers,
         cookies and adapters still apply.
         """
+        CANCEL.check()
         session = self._session
         origin = _origin(url)
         self._local.adapter.max_retries = self._retry.new(

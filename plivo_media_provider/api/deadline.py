@@ -13,7 +13,8 @@ Not bounded: the host-name lookup, which the system resolver times out (usually 
 and connections through a SOCKS proxy.
 
 Every wait of the client and of the upload protocol is :func:`pause`: it sleeps only when
-the sleep ends before the deadline, so a wait that would pass it is never started.
+the sleep ends before the deadline, so a wait that would pass it is never started, and it
+sleeps through :data:`~..cancel.CANCEL`, so the engine's Cancel ends it at once.
 """
 
 from __future__ import annotations
@@ -31,17 +32,20 @@ from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError
 
+from ..cancel import CANCEL
+
 _call = threading.local()
 
 
 def pause(seconds: float, deadline: float | None = None) -> bool:
     """Sleep ``seconds``, unless that would end at or after ``deadline`` (monotonic); return
-    whether it slept. The one wait of the client's retries and the upload protocol."""
+    whether it slept. The one wait of the client's retries and the upload protocol; a
+    cancelled run cuts it short (the caller then finds :data:`~..cancel.CANCEL` set)."""
     if seconds <= 0:
         return True
     if deadline is not None and time.monotonic() + seconds >= deadline:
         return False
-    time.sleep(seconds)
+    CANCEL.sleep(seconds)
     return True
 
 

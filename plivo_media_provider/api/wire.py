@@ -17,6 +17,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ResponseError
 from urllib3.filepost import choose_boundary
 from urllib3.util.retry import Retry
 
+from ..cancel import CANCEL
 from .deadline import pause
 from .media import UploadFile
 
@@ -130,5 +131,7 @@ class PlivoRetry(Retry):
         return retry
 
     def sleep(self, response: urllib3.BaseHTTPResponse | None = None) -> None:
-        """Wait as :meth:`increment` decided, through the one bounded wait."""
+        """Wait as :meth:`increment` decided, through the one bounded wait; once the engine
+        has cancelled the run, the wait ends and no retry is sent."""
         pause(self._wait, self.deadline)
+        CANCEL.check()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import errno
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -79,10 +80,13 @@ def _text_type_for(path: str) -> str:
     return declared if declared in TEXT_TYPES else "text/plain"
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def has_control_characters(text: str) -> bool:
     """True when ``text`` holds an ASCII control character (below 32, or DEL): refused in
     names Plivo shows and in the names Pulumi puts in URNs."""
-    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+    return _CONTROL.search(text) is not None
 
 
 def _shown(path: str) -> str:
@@ -174,22 +178,25 @@ class _TextSniffer:
     def __init__(self) -> None:
         self.head = b""
         self.is_text = True
-        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._decoder: codecs.IncrementalDecoder | None = None
 
     def __call__(self, chunk: bytes) -> None:
         if not self.head:
             self.head = chunk[:64]
         if not self.is_text:
             return
+        if b"\x00" in chunk:  # binary media (every image, video and PDF) ends here
+            self.is_text = False
+            return
+        if self._decoder is None:
+            self._decoder = codecs.getincrementaldecoder("utf-8")()
         try:
-            if b"\x00" in chunk:
-                raise UnicodeDecodeError("utf-8", chunk, 0, 1, "NUL byte")
             self._decoder.decode(chunk)
         except UnicodeDecodeError:
             self.is_text = False
 
     def finish(self) -> bool:
-        if self.is_text:
+        if self.is_text and self._decoder is not None:
             try:
                 self._decoder.decode(b"", final=True)
             except UnicodeDecodeError:

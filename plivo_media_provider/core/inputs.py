@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ..facts import UNSENT_RETENTION, UNSENT_RETENTION_WORDS, Duration, parse_duration
-from ..settings import resolve_settings
+from ..settings import PULUMI_SOURCES, Sources, resolve_settings
 from .content import has_control_characters, inspect_file
 from .schema import DERIVED, LIVE_OUTPUTS
 from .values import UNKNOWN, Checked, Failure, is_unknown
@@ -75,23 +75,31 @@ def reupload_after_warning(who: str, text: str, age: timedelta) -> str | None:
 
 
 _settings_warned = False
+_settings_seen: set[int] = set()
 _settings_lock = threading.Lock()
 
 
-def unusable_settings_warning_once(config: Mapping[str, Any]) -> str | None:
+def unusable_settings_warning_once(
+    config: Mapping[str, Any], sources: Sources = PULUMI_SOURCES
+) -> str | None:
     """The warning, once per process, that the Plivo settings cannot be resolved (no
     credentials); None when they can, or when it was given already.
 
     A preview checks every file without calling Plivo, so it succeeds without credentials;
     the warning says before the ``up`` that uploading will fail, and which settings to set.
-    The message is :func:`resolve_settings`'s, which never holds the token.
+    The message is :func:`resolve_settings`'s, which never holds the token. Settings are
+    resolved at the first check of each provider configuration in the process (the
+    environment a provider process reads does not change under it), not at every file:
+    checks are on every preview's serial path.
     """
     global _settings_warned
+    seen = hash(tuple((key, str(value)) for key, value in config.items()))
     with _settings_lock:
-        if _settings_warned:
+        if _settings_warned or seen in _settings_seen:
             return None
+        _settings_seen.add(seen)
         try:
-            resolve_settings(config=config)
+            resolve_settings(config=config, sources=sources)
             return None
         except ConfigurationError as err:
             _settings_warned = True
@@ -102,6 +110,10 @@ def unusable_settings_warning_once(config: Mapping[str, Any]) -> str | None:
     )
 
 
+_NOT_INPUTS = frozenset((*LIVE_OUTPUTS, *DERIVED))
+"""What a program cannot declare: check derives it, or Plivo's answer sets it."""
+
+
 def _who(news: Mapping[str, Any], name: str | None) -> str:
     if name is not None:
         return f"MediaFile {name!r}"
@@ -110,17 +122,19 @@ def _who(news: Mapping[str, Any], name: str | None) -> str:
 
 
 def check_inputs(
-    news: Mapping[str, Any], config: Mapping[str, Any], *, name: str | None = None
+    news: Mapping[str, Any], config: Mapping[str, Any], sources: Sources = PULUMI_SOURCES,
+    *, name: str | None = None
 ) -> Checked:
     """Validate ``news`` and add ``content_sha256``, ``size`` and the resolved type.
 
     Every problem is a Failure on the property at fault. ``content_type`` comes back in
     lower case. Unknown inputs (a path computed by another resource, during preview) leave
-    the derived values unknown. ``config`` is the provider's ``plivo:*`` settings. A warning
-    names the resource by ``name`` when the caller knows it, else by its file.
+    the derived values unknown. ``config`` is the provider's ``plivo:*`` settings, and
+    ``sources`` where its settings come from, for the messages. A warning names the
+    resource by ``name`` when the caller knows it, else by its file.
     """
-    warnings = [w for w in (unusable_settings_warning_once(config),) if w]
-    inputs = {k: v for k, v in news.items() if k not in (*LIVE_OUTPUTS, *DERIVED)}
+    warnings = [w for w in (unusable_settings_warning_once(config, sources),) if w]
+    inputs = {k: v for k, v in news.items() if k not in _NOT_INPUTS}
     failures: list[Failure] = []
     path = news.get("path")
     if path is None or (isinstance(path, str) and not path.strip()):

@@ -7,8 +7,12 @@ What it copies from the engine (pulumi/pulumi ``pkg/resource/deploy``):
   the step generator's single loop; the loop does not wait for the Creates it starts.
 * Create and refresh's Read run on ``workers`` concurrent step workers: ``--parallel``,
   whose default is 4 x GOMAXPROCS, 8 on this 2-core machine.
-* During preview no Create is sent: the engine answers it itself, because a dynamic
-  provider never announces preview support.
+* During preview no Create is sent to a dynamic provider: the engine answers it itself,
+  because a dynamic provider never announces preview support. The native plugin announces
+  it, so it gets Create with ``preview=true`` (``supports_preview``).
+
+A dynamic provider's resources carry ``__provider`` in their inputs; the plugin's do not
+(``provider=None``), and their type token is ``plivo:index:MediaFile``.
 
 Properties are built as ``google.protobuf.struct_pb2.Struct`` directly, without an event
 loop (``pulumi.runtime.rpc.serialize_properties`` is a coroutine, and a loop per Struct
@@ -34,6 +38,8 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2
 
 from tests.support.engine import PROVIDER_KEY, TYPE_TOKEN, Outcome, StateEntry
+
+PLUGIN_TYPE_TOKEN = "plivo:index:MediaFile"
 
 ENGINE_WORKERS = 8
 """The engine's default ``--parallel``, 4 x GOMAXPROCS, on this 2-core machine."""
@@ -63,23 +69,27 @@ def _error_text(err: grpc.RpcError) -> str:
 class Driver:
     """Drives one provider's resources through a provider server's gRPC ``stub``.
 
-    ``state`` is what the engine would record, by resource name.
+    ``provider`` is the dynamic provider to pickle into ``__provider``, or None for the
+    native plugin. ``state`` is what the engine would record, by resource name.
     """
 
     def __init__(
         self,
         stub: Any,
-        provider: ResourceProvider,
+        provider: ResourceProvider | None,
         *,
         workers: int = ENGINE_WORKERS,
         project: str = "bench",
         stack: str = "dev",
+        supports_preview: bool = False,
     ) -> None:
         self.stub = stub
         self.workers = workers
         self.project = project
         self.stack = stack
-        self.provider_blob = serialize_provider(provider)
+        self.provider_blob = None if provider is None else serialize_provider(provider)
+        self.type_token = TYPE_TOKEN if provider is not None else PLUGIN_TYPE_TOKEN
+        self.supports_preview = supports_preview
         self.state: dict[str, StateEntry] = {}
         self.rpc_seconds: dict[str, float] = {}
         """Wall seconds spent in each RPC, summed over calls (concurrent ones overlap);
@@ -102,7 +112,7 @@ class Driver:
         return taken
 
     def urn(self, name: str) -> str:
-        return f"urn:pulumi:{self.stack}::{self.project}::{TYPE_TOKEN}::{name}"
+        return f"urn:pulumi:{self.stack}::{self.project}::{self.type_token}::{name}"
 
     def up(self, resources: Mapping[str, Mapping[str, Any]], *, preview: bool = False) -> Outcome:
         """Check (and Diff) each resource in turn; Create the new ones on the workers."""
@@ -137,7 +147,7 @@ class Driver:
         old = self.state.get(name)
         reply = self._call("Check", provider_pb2.CheckRequest(
             urn=urn, olds=to_struct(old.inputs if old else {}),
-            news=to_struct({**props, PROVIDER_KEY: self.provider_blob}),
+            news=to_struct({**props, PROVIDER_KEY: self.provider_blob}),  # None: left out
         ))
         if reply.failures:
             outcome.failures[name] = [(f.property, f.reason) for f in reply.failures]
@@ -145,8 +155,8 @@ class Driver:
         inputs = from_struct(reply.inputs)
         if old is None:
             outcome.created.append(name)
-            if not preview:
-                creates[name] = pool.submit(self._create, name, inputs)
+            if not preview or self.supports_preview:
+                creates[name] = pool.submit(self._create, name, inputs, preview)
             return
         diff = self._call("Diff", provider_pb2.DiffRequest(
             id=old.id, urn=urn, olds=to_struct(old.outputs), news=to_struct(inputs),
@@ -159,10 +169,11 @@ class Driver:
         if not preview:
             old.inputs = inputs
 
-    def _create(self, name: str, inputs: dict[str, Any]) -> None:
-        reply = self._call(
-            "Create", provider_pb2.CreateRequest(urn=self.urn(name), properties=to_struct(inputs))
-        )
+    def _create(self, name: str, inputs: dict[str, Any], preview: bool = False) -> None:
+        reply = self._call("Create", provider_pb2.CreateRequest(
+            urn=self.urn(name), properties=to_struct(inputs), preview=preview))
+        if preview:
+            return
         self.state[name] = StateEntry(self.urn(name), reply.id, inputs,
                                       from_struct(reply.properties))
 

@@ -7,6 +7,10 @@ providers run side by side, each in its own server process so that its memory an
 connections are its own, against one emulator per profile:
 
 * ``provider``: ``MediaFileProvider``, this package;
+* ``plugin``: ``pulumi-resource-plivo``, the native plugin over the same core, started as the
+  engine starts it (with a fake engine for its log) and driven by the same driver, without
+  ``__provider`` and with Create during preview, as the engine drives a plugin that
+  announces preview support;
 * ``noop``: a provider that does nothing (``tests.benchmarks.noop``): the protocol's cost;
 * ``peer``: the 30-line provider a user would write with Plivo's SDK (``tests.benchmarks.peer``).
 
@@ -66,6 +70,7 @@ from tests.benchmarks.report import (
     NOOP,
     PEER,
     PHASES,
+    PLUGIN,
     PROFILES,
     PROVIDER,
     RAW,
@@ -78,12 +83,15 @@ from tests.benchmarks.workload import LARGE_BYTES, SMALL_BYTES, Asset, generate,
 from tests.support import files as media_files
 from tests.support.control import Control
 from tests.support.engine import ProviderProcess, export_state
+from tests.support.plugin_engine import EngineService, PluginProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = "plivo-media-benchmark/2"
 SERVED: dict[str, Callable[[], ResourceProvider]] = {
     NOOP: NoopProvider, PEER: NaivePlivoProvider, PROVIDER: MediaFileProvider,
 }
+"""The dynamic providers, each served by ``python -m pulumi.dynamic``; the plugin beside them."""
+SERVERS = (*SERVED, PLUGIN)
 DEFAULT_RTT = "60ms"
 DRIFT_MEDIA = 1000
 DRIFT_BYTES = 10_000
@@ -168,8 +176,16 @@ class ProfileRun:
             # The upload journal of the benchmark's own: the user's is never read or written.
             env.update(self.plivo_env, PYTHONPATH=str(ROOT),
                        **{JOURNAL_DIR_ENV: str(self.workdir / f"journal-{self.latency:g}")})
-            self.servers = {kind: stack.enter_context(ProviderProcess(env)) for kind in SERVED}
-            before = {kind: self._warm_up(kind) for kind in SERVED}
+            self.servers: dict[str, ProviderProcess | PluginProcess] = {
+                kind: stack.enter_context(ProviderProcess(env)) for kind in SERVED}
+            engine = EngineService()
+            stack.callback(engine.close)
+            plugin = stack.enter_context(PluginProcess(engine, env))
+            # As for the default provider: the stack's plivo:* config, as Configure args.
+            plugin.configure({"authId": auth_id, "authToken": auth_token,
+                              "apiUrl": emulator.url})
+            self.servers[PLUGIN] = plugin
+            before = {kind: self._warm_up(kind) for kind in SERVERS}
             for run in range(self.runs):
                 self.log(f"  run {run + 1} of {self.runs}")
                 for kind in _rotated(KINDS, run):
@@ -177,7 +193,7 @@ class ProfileRun:
                         self._raw()
                     else:
                         self._served(kind)
-            memory = {kind: self._memory(kind, before[kind]) for kind in SERVED}
+            memory = {kind: self._memory(kind, before[kind]) for kind in SERVERS}
             self.log(f"  drift over {len(self.drift_assets)} media")
             self._drift()
         return {
@@ -235,11 +251,17 @@ class ProfileRun:
     def _connections_now(self) -> tuple[int, int]:
         return self.control.stats()["connections"], self.control_calls
 
+    def _driver(self, kind: str) -> Driver:
+        """The engine-shaped driver for ``kind``'s server."""
+        if kind == PLUGIN:
+            return Driver(self.servers[kind].stub, None, supports_preview=True)
+        return Driver(self.servers[kind].stub, SERVED[kind]())
+
     def _warm_up(self, kind: str) -> int:
         """Preview one tiny file so the server loads the provider; its VmRSS then, in KiB."""
         tiny = media_files.random_png(self.workdir / "warm-up.png", 64, seed=0)
         server = self.servers[kind]
-        outcome = Driver(server.stub, SERVED[kind]()).preview({"warm-up": {"path": str(tiny)}})
+        outcome = self._driver(kind).preview({"warm-up": {"path": str(tiny)}})
         _check(outcome.ok, f"{kind} warm-up", outcome)
         return memory_kib(server.process.pid)["VmRSS"]
 
@@ -258,7 +280,7 @@ class ProfileRun:
         count = len(self.assets)
         self.control.reset()
         before = self._connections_now()
-        driver = Driver(self.servers[kind].stub, SERVED[kind]())
+        driver = self._driver(kind)
         seconds, sent, outcome = self._profiled("up", kind, driver,
                                                 lambda: driver.up(self.resources))
         _check(outcome.ok and len(driver.state) == count, f"{kind} up", outcome)
