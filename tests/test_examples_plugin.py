@@ -1,0 +1,227 @@
+"""The examples that use the ``plivo`` plugin (YAML, TypeScript, two accounts), held against
+the plugin's package schema: every type exists, every property set is an input of that
+resource or provider, every required input is set, every output read is a property.
+
+The YAML programs are read with a YAML parser. The TypeScript program is read by
+:func:`typescript_declarations`, which understands the one shape the example uses (``new
+plivo.X("name", {key: value, ...})`` and ``export const name = resource.property``) and
+fails on any ``new plivo.`` it cannot read, so it cannot pass by skipping something.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from plivo_media_provider.cli.plugin_dir import PLUGIN_NAME
+from plivo_media_provider.core.content import inspect_file
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+PLUGIN_EXAMPLES = {"yaml": "yaml", "typescript": "nodejs", "two-accounts": "yaml"}
+PROVIDER_TYPE = f"pulumi:providers:{PLUGIN_NAME}"
+MEDIA_FILE = f"{PLUGIN_NAME}:index:MediaFile"
+
+
+@dataclass
+class Declared:
+    """One resource a program declares: its type, the inputs it sets, its provider's name."""
+
+    type_: str
+    inputs: dict[str, Any]
+    provider: str | None = None
+
+
+@dataclass
+class Program:
+    resources: dict[str, Declared] = field(default_factory=dict)
+    reads: list[tuple[str, str]] = field(default_factory=list)
+    """Every ``resource.property`` the program reads (outputs, other resources' inputs)."""
+    config: set[str] = field(default_factory=set)
+    """Config names the program uses, which must be declared."""
+
+
+def project_of(folder: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((folder / "Pulumi.yaml").read_text())
+    return loaded
+
+
+# -- reading the programs --------------------------------------------------------------------
+
+_INTERPOLATION = re.compile(r"\$\{([A-Za-z_][\w-]*)(?:\.([A-Za-z_]\w*))?\}")
+
+
+def _interpolations(value: Any) -> list[tuple[str, str | None]]:
+    if isinstance(value, str):
+        return [(m[1], m[2]) for m in _INTERPOLATION.finditer(value)]
+    if isinstance(value, dict):
+        return [i for v in value.values() for i in _interpolations(v)]
+    if isinstance(value, list):
+        return [i for v in value for i in _interpolations(v)]
+    return []
+
+
+def yaml_declarations(folder: Path) -> Program:
+    project = project_of(folder)
+    program = Program()
+    for name, spec in (project.get("resources") or {}).items():
+        options = spec.get("options") or {}
+        provider = options.get("provider")
+        program.resources[name] = Declared(
+            spec["type"], dict(spec.get("properties") or {}),
+            provider[2:-1] if isinstance(provider, str) else None,
+        )
+    values = [*(r.inputs for r in program.resources.values()), project.get("outputs") or {}]
+    for target, prop in (i for v in values for i in _interpolations(v)):
+        if prop is None:
+            program.config.add(target)
+        else:
+            program.reads.append((target, prop))
+    return program
+
+
+_NEW = re.compile(r"new\s+plivo\.(\w+)\(\s*\"([^\"]+)\"\s*,\s*\{")
+_KEY = re.compile(r"^\s*(\w+)\s*:", re.MULTILINE)
+_EXPORT = re.compile(r"^export const \w+ = (\w+)\.(\w+);$", re.MULTILINE)
+_ASSIGNED = re.compile(r"const (\w+) = new plivo\.")
+
+
+def _object_body(text: str, start: int) -> str:
+    """The text of the object literal whose ``{`` is just before ``start``."""
+    depth = 1
+    for index in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return text[start:index]
+    raise AssertionError(f"unclosed object literal at {start}")
+
+
+def typescript_declarations(path: Path) -> Program:
+    text = path.read_text()
+    program = Program()
+    calls = list(_NEW.finditer(text))
+    assert len(calls) == text.count("new plivo."), "a `new plivo.` call this reader can't read"
+    variables = _ASSIGNED.findall(text)
+    assert len(variables) == len(calls), "every resource is assigned to a const"
+    for variable, call in zip(variables, calls, strict=True):
+        body = _object_body(text, call.end())
+        assert "{" not in body, "nested objects are not read"
+        kind = "pulumi:providers:plivo" if call[1] == "Provider" else f"plivo:index:{call[1]}"
+        program.resources[variable] = Declared(kind, dict.fromkeys(_KEY.findall(body)))
+    program.reads = [(m[1], m[2]) for m in _EXPORT.finditer(text)]
+    assert len(program.reads) == text.count("export "), "an export this reader can't read"
+    return program
+
+
+def declarations(example: str) -> Program:
+    folder = EXAMPLES / example
+    if PLUGIN_EXAMPLES[example] == "nodejs":
+        return typescript_declarations(folder / "index.ts")
+    return yaml_declarations(folder)
+
+
+# -- the projects ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", sorted(PLUGIN_EXAMPLES))
+def test_each_plugin_example_is_a_project_with_a_readme(example: str) -> None:
+    folder = EXAMPLES / example
+    project = project_of(folder)
+
+    assert project["name"] == f"plivo-media-{example}"
+    assert project["runtime"] == PLUGIN_EXAMPLES[example]
+    assert "pulumi up" in (folder / "README.md").read_text()
+    assert "docs/other-languages.md" in (folder / "README.md").read_text()
+
+
+@pytest.mark.parametrize("example", sorted(PLUGIN_EXAMPLES))
+def test_each_declared_path_is_a_valid_media_file_of_the_example(example: str) -> None:
+    program = declarations(example)
+    folder = EXAMPLES / example
+    if PLUGIN_EXAMPLES[example] == "nodejs":
+        paths = re.findall(r'path: "([^"]+)"', (folder / "index.ts").read_text())
+    else:
+        paths = [r.inputs["path"] for r in program.resources.values() if r.type_ == MEDIA_FILE]
+
+    assert len(paths) == sum(r.type_ == MEDIA_FILE for r in program.resources.values()) > 0
+    for path in paths:
+        assert inspect_file(str(folder / path)).problems == (), path
+
+
+def test_the_typescript_example_names_the_plugin_folder_it_tells_you_to_write() -> None:
+    folder = EXAMPLES / "typescript"
+
+    assert project_of(folder)["packages"] == {PLUGIN_NAME: "./plivo-plugin"}
+    assert "plivo-media plugin-dir plivo-plugin" in (folder / "README.md").read_text()
+    assert "plivo-plugin/" in (folder / ".gitignore").read_text().split()
+    assert 'import * as plivo from "@pulumi/plivo";' in (folder / "index.ts").read_text()
+
+
+def test_two_accounts_gives_each_media_file_an_explicit_provider_of_its_own_account() -> None:
+    program = declarations("two-accounts")
+    providers = {n: r for n, r in program.resources.items() if r.type_ == PROVIDER_TYPE}
+    media = {n: r for n, r in program.resources.items() if r.type_ == MEDIA_FILE}
+
+    assert sorted(providers) == ["harbor", "sunset"]
+    assert {n: r.provider for n, r in media.items()} == {
+        "harborLogo": "harbor", "harborMenu": "harbor", "sunsetLogo": "sunset"}
+    ids = {n: r.inputs["authId"] for n, r in providers.items()}
+    assert ids == {"harbor": "${harborAuthId}", "sunset": "${sunsetAuthId}"}
+    config = project_of(EXAMPLES / "two-accounts")["config"]
+    assert config["harborAuthToken"]["secret"] is True
+    assert config["sunsetAuthToken"]["secret"] is True
+
+
+def test_the_yaml_programs_declare_every_config_name_they_use() -> None:
+    for example in ("yaml", "two-accounts"):
+        program = declarations(example)
+        declared = set(project_of(EXAMPLES / example).get("config") or {})
+        assert program.config <= declared, example
+
+
+# -- against the plugin's schema -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    module = pytest.importorskip(
+        "plivo_media_provider.plugin.schema",
+        reason="the plugin's package schema comes with issue-18a's plugin",
+    )
+    loaded: dict[str, Any] = module.package_schema()
+    return loaded
+
+
+def _spec(schema: dict[str, Any], type_: str) -> dict[str, Any]:
+    if type_ == PROVIDER_TYPE:
+        provider: dict[str, Any] = schema["provider"]
+        return provider
+    assert type_ in schema["resources"], f"{type_} is not a resource of the schema"
+    resource: dict[str, Any] = schema["resources"][type_]
+    return resource
+
+
+@pytest.mark.parametrize("example", sorted(PLUGIN_EXAMPLES))
+def test_every_resource_and_property_of_the_example_is_in_the_schema(
+    example: str, schema: dict[str, Any]
+) -> None:
+    program = declarations(example)
+
+    assert program.resources
+    for name, declared in program.resources.items():
+        spec = _spec(schema, declared.type_)
+        inputs = set(spec.get("inputProperties") or {})
+        assert set(declared.inputs) <= inputs, (name, set(declared.inputs) - inputs)
+        assert set(spec.get("requiredInputs") or []) <= set(declared.inputs), name
+        if declared.provider is not None:
+            assert program.resources[declared.provider].type_ == PROVIDER_TYPE
+    for target, prop in program.reads:
+        assert target in program.resources, target
+        spec = _spec(schema, program.resources[target].type_)
+        readable = set(spec.get("properties") or {}) | set(spec.get("inputProperties") or {})
+        assert prop in readable, (target, prop)
