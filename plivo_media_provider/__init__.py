@@ -18,6 +18,7 @@ from ._version import __version__
 from .errors import (
     APIError,
     AuthenticationError,
+    Cancelled,
     ConfigurationError,
     ContentError,
     GoneUnproven,
@@ -65,6 +66,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "Cancelled",
     "ConfigurationError",
     "ContentError",
     "GoneUnproven",

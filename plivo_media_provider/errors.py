@@ -7,7 +7,8 @@
     ├── StackExportError          a Pulumi stack export is missing or malformed
     ├── KitRunError               a test kit run had check failures or provider errors
     ├── TransportError            no HTTP answer arrived
-    │   └── UploadOutcomeUnknown  an upload was sent but its outcome is unknown
+    │   ├── UploadOutcomeUnknown  an upload was sent but its outcome is unknown
+    │   └── Cancelled             the engine cancelled the run; the request was not sent
     ├── ReconciliationError       an unknown upload outcome could not be settled
     └── APIError                  Plivo answered with an error status
         ├── AuthenticationError   401 / 403
@@ -88,6 +89,10 @@ class UploadOutcomeUnknown(TransportError):
         super().__init__(message)
         self.file_names = file_names
         self.timed_out = timed_out
+
+
+class Cancelled(TransportError):
+    """The engine cancelled the run (``pulumi up`` interrupted); this request was not sent."""
 
 
 class ReconciliationError(PlivoMediaError):
@@ -195,6 +200,7 @@ class UnexpectedResponse(APIError):
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "Cancelled",
     "ConfigurationError",
     "ContentError",
     "GoneUnproven",

@@ -38,7 +38,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
@@ -124,6 +124,53 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
+class SettingField:
+    """One setting, as every face that declares settings describes it (the plugin's package
+    schema lists these as its config variables and provider inputs)."""
+
+    name: str
+    """The field name, as in :data:`CONFIG_KEYS` (``auth_id``)."""
+    type_: Literal["string", "integer", "number"]
+    description: str
+    secret: bool = False
+
+    @property
+    def camel_name(self) -> str:
+        """The name in stack config and in a provider's inputs: ``authId``."""
+        return CONFIG_KEYS[self.name].partition(":")[2]
+
+
+SETTING_FIELDS: tuple[SettingField, ...] = (
+    SettingField("auth_id", "string", (
+        "The Plivo account's auth id: 20 characters, letters and digits, starting with MA "
+        f"(an account) or SA (a subaccount). Falls back to {ENV_KEYS['auth_id']}.")),
+    SettingField("auth_token", "string", secret=True, description=(
+        "The Plivo account's auth token; set it as a secret. Falls back to "
+        f"{ENV_KEYS['auth_token']}. Rotating it replaces no media.")),
+    SettingField("api_url", "string", (
+        f"The API root, default {DEFAULT_API_URL}; a proxy or gateway in front of the same "
+        f"account serves the same media. Falls back to {ENV_KEYS['api_url']}.")),
+    SettingField("read_timeout", "number", (
+        "Seconds to wait for the next bytes of an answer: above 0, at most "
+        f"{MAX_SECONDS:g} (default {DEFAULT_READ_TIMEOUT:g}). Falls back to "
+        f"{ENV_KEYS['read_timeout']}.")),
+    SettingField("request_deadline", "number", (
+        "Seconds one API call may take in all, retries and their waits included: above 0, "
+        f"at most {MAX_SECONDS:g} (default {DEFAULT_REQUEST_DEADLINE:g}). Falls back to "
+        f"{ENV_KEYS['request_deadline']}.")),
+    SettingField("retries", "integer", (
+        "Retries per request on 429, 5xx and broken connections for reads, on 429 and "
+        f"connections never made for uploads: 0 to {MAX_RETRIES} (default "
+        f"{RetryPolicy.retries}). Falls back to {ENV_KEYS['retries']}.")),
+    SettingField("backoff_factor", "number", (
+        "Seconds before the first retry, doubled each time, plus as much jitter, at most "
+        f"{RetryPolicy.backoff_max:g} s a wait: 0 to 60 (default "
+        f"{RetryPolicy.backoff_factor:g}). Falls back to {ENV_KEYS['backoff_factor']}.")),
+)
+"""Every setting, in :data:`CONFIG_KEYS` order (a test holds the two equal)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything needed to reach one Plivo account. Hashable, so it can key a client cache."""
 
@@ -189,24 +236,8 @@ def resolve_settings(
             for name in missing
         )
         raise ConfigurationError(f"Plivo credentials are missing: set {how}.")
-    resolved_id = str(resolved["auth_id"])
-    if not _AUTH_ID.match(resolved_id):
-        raise ConfigurationError(
-            f"Plivo auth id {resolved_id!r} is malformed: it must be 20 characters, letters and "
-            "digits, starting with MA or SA. Copy it from the Plivo console and set "
-            f"{sources.name('auth_id')}."
-        )
-    token = str(resolved["auth_token"])
-    try:
-        token.encode("latin-1")
-    except UnicodeEncodeError:
-        # HTTP Basic credentials are Latin-1 on the wire; say so without echoing the token.
-        raise ConfigurationError(
-            f"Plivo auth token holds a character outside Latin-1 (at position "
-            f"{next(i for i, ch in enumerate(token) if ord(ch) > 255) + 1} of {len(token)}), "
-            "so it cannot be sent; copy it again from the Plivo console and set "
-            f"{sources.name('auth_token')}."
-        ) from None
+    resolved_id = check_auth_id(str(resolved["auth_id"]), sources)
+    token = _check_token(str(resolved["auth_token"]), sources)
     url = check_api_url(resolved["api_url"] or DEFAULT_API_URL, sources)
     return Settings(
         auth_id=resolved_id,
@@ -221,6 +252,54 @@ def resolve_settings(
         retry=_retry_policy(resolved["retries"], resolved["backoff_factor"], sources),
         sources=sources,
     )
+
+
+def check_auth_id(text: str, sources: Sources = PULUMI_SOURCES) -> str:
+    """``text`` if it is shaped like a Plivo auth id; ConfigurationError if not."""
+    if not _AUTH_ID.match(text):
+        raise ConfigurationError(
+            f"Plivo auth id {text!r} is malformed: it must be 20 characters, letters and "
+            "digits, starting with MA or SA. Copy it from the Plivo console and set "
+            f"{sources.name('auth_id')}."
+        )
+    return text
+
+
+def _check_token(token: str, sources: Sources) -> str:
+    try:
+        token.encode("latin-1")
+    except UnicodeEncodeError:
+        # HTTP Basic credentials are Latin-1 on the wire; say so without echoing the token.
+        raise ConfigurationError(
+            f"Plivo auth token holds a character outside Latin-1 (at position "
+            f"{next(i for i, ch in enumerate(token) if ord(ch) > 255) + 1} of {len(token)}), "
+            "so it cannot be sent; copy it again from the Plivo console and set "
+            f"{sources.name('auth_token')}."
+        ) from None
+    return token
+
+
+def setting_problem(name: str, value: Any, sources: Sources = PULUMI_SOURCES) -> str | None:
+    """Why ``value`` cannot be the setting ``name`` (a :data:`CONFIG_KEYS` field), in the
+    words :func:`resolve_settings` would use, or None. An empty value is no problem here:
+    the setting then falls back to the environment."""
+    text = _first(value)
+    if text is None:
+        return None
+    checks: dict[str, Any] = {
+        "auth_id": lambda: check_auth_id(text, sources),
+        "auth_token": lambda: _check_token(text, sources),
+        "api_url": lambda: check_api_url(text, sources),
+        "read_timeout": lambda: _seconds(text, name, DEFAULT_READ_TIMEOUT, sources),
+        "request_deadline": lambda: _seconds(text, name, DEFAULT_REQUEST_DEADLINE, sources),
+        "retries": lambda: _retry_policy(text, None, sources),
+        "backoff_factor": lambda: _retry_policy(None, text, sources),
+    }
+    try:
+        checks[name]()
+    except ConfigurationError as err:
+        return str(err)
+    return None
 
 
 def check_api_url(text: str, sources: Sources = PULUMI_SOURCES) -> str:

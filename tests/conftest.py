@@ -8,7 +8,6 @@ import os
 import shutil
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from pytest_mock import MockerFixture
 
 from plivo_media_provider import cli
 from plivo_media_provider.api.client import MediaClient
+from plivo_media_provider.cancel import CANCEL
 from plivo_media_provider.clock import CLOCK
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.uploads.journal import JOURNAL_DIR_ENV
@@ -84,12 +84,14 @@ def pin_clock() -> Iterator[PinClock]:
 
 @pytest.fixture
 def retry_sleeps(mocker: MockerFixture) -> list[float]:
-    """The waits urllib3's retries make in the test's own thread, recorded instead of slept.
+    """The waits the client's retries make in the test's own thread, recorded instead of
+    slept.
 
-    urllib3 sleeps through the ``time`` module, which every thread shares, so other threads
-    (the in-process emulator's, a proxy's) are let through to a real sleep.
+    Retries wait through the process's one cancellation (``CANCEL.sleep``), which every
+    thread shares, so other threads (the in-process emulator's, a proxy's) are let through
+    to a real wait.
     """
-    real_sleep, here, slept = time.sleep, threading.get_ident(), []
+    real_sleep, here, slept = CANCEL.sleep, threading.get_ident(), []
 
     def sleep(seconds: float) -> None:
         if threading.get_ident() == here:
@@ -97,7 +99,7 @@ def retry_sleeps(mocker: MockerFixture) -> list[float]:
         else:
             real_sleep(seconds)
 
-    mocker.patch("urllib3.util.retry.time.sleep", side_effect=sleep)
+    mocker.patch.object(CANCEL, "sleep", side_effect=sleep)
     return slept
 
 

@@ -21,7 +21,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "plivo_media_provider"
 
 WINGS: list[tuple[str, list[str]]] = [
     # the bottom: standard library only
-    ("bottom", ["_version", "errors", "exits", "facts", "clock", "settings", "table"]),
+    ("bottom", ["_version", "errors", "exits", "facts", "clock", "cancel", "settings",
+                "table"]),
     # the emulator stands in for Plivo: it may share Plivo's facts, nothing else
     ("emulator", ["emulator"]),
     # Plivo's Media API: the client, then what is built on it
@@ -33,7 +34,9 @@ WINGS: list[tuple[str, list[str]]] = [
     ("core", ["core.schema", "core.values", "core.content", "core.inputs", "core.media_file",
               "core.__init__"]),
     # the faces that serve the core to Pulumi
-    ("faces", ["provider"]),
+    ("faces", ["provider", "plugin.schema", "plugin.properties", "plugin.config",
+               "plugin.engine_log", "plugin.server", "plugin.main", "plugin.__init__",
+               "plugin.__main__"]),
     # what a Python program declares
     ("resources", ["resources.walk", "resources.globs", "resources.media_file",
                    "resources.plan", "resources.assets", "resources.__init__"]),

@@ -34,6 +34,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from .._version import __version__
+from ..cancel import CANCEL
 from ..errors import (
     UnexpectedResponse,
     UploadPartlyRefused,
@@ -353,6 +354,7 @@ class MediaClient:
         (:meth:`_environment_for`) nothing is left for it to merge. The session's headers,
         cookies and adapters still apply.
         """
+        CANCEL.check()
         session = self._session
         self._local.adapter.max_retries = self._retry.new(deadline=deadline)
         read = max(0.001, min(self.timeout[1], deadline - time.monotonic()))

@@ -14,6 +14,7 @@ import urllib3
 from urllib3.filepost import choose_boundary
 from urllib3.util.retry import Retry
 
+from ..cancel import CANCEL
 from .media import UploadFile
 
 RETRY_AFTER_MAX = 60.0
@@ -93,6 +94,14 @@ class PlivoRetry(Retry):
     def get_retry_after(self, response: urllib3.BaseHTTPResponse) -> float | None:
         wait = super().get_retry_after(response)
         return None if wait is None else max(0.0, min(wait, RETRY_AFTER_MAX, self._remaining()))
+
+    def sleep(self, response: urllib3.BaseHTTPResponse | None = None) -> None:
+        """Wait before a retry as urllib3 does (``Retry-After``, else the backoff), through
+        :data:`~..cancel.CANCEL`, so the engine's Cancel ends the wait and sends no retry."""
+        wait = self.get_retry_after(response) if (
+            self.respect_retry_after_header and response is not None) else None
+        CANCEL.sleep(wait or self.get_backoff_time())
+        CANCEL.check()
 
     def is_exhausted(self) -> bool:
         return super().is_exhausted() or self.get_backoff_time() >= self._remaining()

@@ -21,7 +21,7 @@ from ..api.client import Media, MediaClient, UploadFile
 from ..api.listing import find_media
 from ..api.pool import client_for
 from ..clock import CLOCK
-from ..errors import ContentError, MediaNotFound
+from ..errors import ContentError, MediaNotFound, PlivoMediaError
 from ..facts import (
     UNSENT_RETENTION,
     UNSENT_RETENTION_WORDS,
@@ -33,7 +33,7 @@ from ..facts import (
 from ..settings import PULUMI_SOURCES, Sources, resolve_settings
 from ..uploads.journal import UploadJournal
 from ..uploads.protocol import upload_once
-from .content import read_verified
+from .content import inspect_file, read_verified
 from .inputs import check_inputs
 from .schema import (
     DERIVED,
@@ -44,7 +44,7 @@ from .schema import (
     STATE_SCHEMA_VERSION,
     UPDATE_ON,
 )
-from .values import Checked, Planned, Stored, is_unknown
+from .values import UNKNOWN, Checked, ImportId, Planned, Stored, is_unknown
 
 
 def as_int(value: Any) -> Any:
@@ -78,6 +78,20 @@ def live_fields(media: Media) -> dict[str, Any]:
         "expires_at": format_time(media.upload_time + UNSENT_RETENTION),
         SCHEMA_KEY: STATE_SCHEMA_VERSION,
     }
+
+
+def _import_path_warning(media_id: str, path: str, sha256: str) -> str | None:
+    """Why the next ``up`` will not leave imported media as it is, or None."""
+    found = inspect_file(path)
+    if found.problems:
+        problem = found.problems[0].message
+        return (f"Imported media {media_id} with path {path!r}, which cannot be uploaded as it "
+                f"is ({problem}); put the media's file there before the next `pulumi up`.")
+    if found.sha256 != sha256:
+        return (f"Imported media {media_id} with path {path!r}, whose bytes (sha256 "
+                f"{str(found.sha256)[:12]}…) differ from Plivo's ({sha256[:12]}…); the next "
+                "`pulumi up` replaces the media with that file.")
+    return None
 
 
 def _inputs_of(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -192,6 +206,14 @@ class MediaFiles:
                 )
         return media
 
+    @staticmethod
+    def preview_create(props: Mapping[str, Any]) -> dict[str, Any]:
+        """The outputs ``create`` would give, for a preview: the checked inputs, with what
+        only Plivo's answer can tell (media id, URL, upload and expiry times) unknown.
+        Sends nothing."""
+        unknown = {key: UNKNOWN for key in LIVE_OUTPUTS if key not in DERIVED}
+        return {**_inputs_of(props), **unknown, SCHEMA_KEY: STATE_SCHEMA_VERSION}
+
     # -- read -------------------------------------------------------------------------------
 
     def read(self, id_: str, props: Mapping[str, Any]) -> Stored | None:
@@ -211,6 +233,45 @@ class MediaFiles:
         outputs = {key: as_int(value) for key, value in props.items()}
         outputs.update(live_fields(media))
         return Stored(id_, outputs)
+
+    # -- import -----------------------------------------------------------------------------
+
+    def import_(self, import_id: str) -> Stored:
+        """The state of media that already exists, for ``pulumi import`` (see
+        :class:`~.values.ImportId` for ``import_id``: ``<media_id>`` or
+        ``<media_id>:<path>``).
+
+        The outputs are those ``create`` would have recorded, with ``content_sha256``
+        computed from the bytes Plivo serves and ``size``, ``file_name`` and
+        ``content_type`` as Plivo has them. ``inputs`` declare it: ``path`` (the id's, else
+        the media's file name), ``file_name`` and ``content_type``, so a program that
+        declares them, with ``path`` holding those bytes, plans no change. A path whose file
+        is missing or holds other bytes is warned about, not refused. Raises (one line)
+        when the id is malformed or Plivo has no such media: nothing is imported then.
+        """
+        try:
+            wanted = ImportId.parse(import_id)
+        except ValueError as exc:
+            raise PlivoMediaError(str(exc)) from None
+        client = self.client()
+        try:
+            media = client.get(wanted.media_id)
+        except MediaNotFound as err:
+            hint = "" if err.plivo_shaped else (
+                f"; the 404 was not Plivo's JSON, so check {client.sources.name('api_url')}")
+            raise MediaNotFound(
+                f"Cannot import media {wanted.media_id!r}: Plivo account {client.auth_id} has "
+                "no such media (it expired, was deleted, or the id is wrong); `plivo-media ls` "
+                f"lists the account's media ids{hint}.",
+                status=err.status, api_id=err.api_id, error=err.error,
+            ) from None
+        sha256 = sha256_hex(client.download(media))
+        path = wanted.path if wanted.path is not None else media.file_name
+        inputs = {"path": path, "file_name": media.file_name,
+                  "content_type": media.content_type.lower()}
+        outputs = {**inputs, "content_sha256": sha256, **live_fields(media)}
+        warning = _import_path_warning(wanted.media_id, path, sha256)
+        return Stored(media.media_id, outputs, inputs, [warning] if warning else [])
 
     # -- update -----------------------------------------------------------------------------
 

@@ -33,17 +33,25 @@ class Field:
     on_change: OnChange = "none"
     also_from_plivo: bool = False
     """A ``check`` value that Plivo's answer overwrites (the size it stored)."""
+    defaulted: bool = False
+    """An optional input that ``check`` fills when the program leaves it out, so every
+    resource's outputs hold it."""
+
+    @property
+    def always_set(self) -> bool:
+        """Whether every created resource's outputs hold this property."""
+        return self.required or self.defaulted or self.source != "user"
 
 
 FIELDS: tuple[Field, ...] = (
     Field("path", "str", "user", required=True, description=(
         "The local file. Relative paths resolve from the program's working directory. "
         "A symlink counts as the content of its target.")),
-    Field("file_name", "str", "user", on_change="replace", description=(
+    Field("file_name", "str", "user", on_change="replace", defaulted=True, description=(
         "The name Plivo shows. Defaults to the path's base name. A bare name: no `/`, `\\`, "
         "control characters; at most 255 bytes. An extension that says another type than the "
         "content (`logo.jpg` for a PNG) is refused.")),
-    Field("content_type", "str", "user", on_change="replace", description=(
+    Field("content_type", "str", "user", on_change="replace", defaulted=True, description=(
         "One of `image/jpeg`, `image/png`, `image/gif`, `video/mp4`, `application/pdf`, "
         "`text/plain`, `text/csv`, `text/vcard`. Detected from the content when unset; when "
         "set it must agree with the content (any UTF-8 text may be declared as any of the "

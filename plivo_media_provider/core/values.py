@@ -68,7 +68,45 @@ class Planned:
 
 @dataclass(frozen=True)
 class Stored:
-    """A MediaFile that Plivo holds: its media id and every output of its state."""
+    """A MediaFile that Plivo holds: its media id and every output of its state.
+
+    ``inputs`` are set only when they come from Plivo rather than the program (an import):
+    the inputs to declare the resource with. ``warnings`` are one line each, for the log.
+    """
 
     id_: str
     outputs: dict[str, Any]
+    inputs: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImportId:
+    """What ``pulumi import plivo:index:MediaFile NAME ID`` names: Plivo's media id, and
+    optionally the local file that holds the media's bytes.
+
+    Written ``<media_id>`` or ``<media_id>:<path>``, and split at the first colon: Plivo's
+    media ids never hold one, a path may (``C:\\media\\logo.png``). Only the media id is
+    the resource's id in state; the path becomes the ``path`` input.
+    """
+
+    media_id: str
+    path: str | None = None
+
+    SEPARATOR = ":"
+
+    @classmethod
+    def parse(cls, text: str) -> ImportId:
+        """The import id ``text``; ValueError, one line saying what to write, if malformed."""
+        media_id, separator, path = text.strip().partition(cls.SEPARATOR)
+        media_id = media_id.strip()
+        if not media_id or (separator and not path.strip()):
+            raise ValueError(
+                f"import id {text!r} is malformed: write the media id (`plivo-media ls` lists "
+                f"them), or <media_id>{cls.SEPARATOR}<path> to name the local file that holds "
+                "its bytes."
+            )
+        return cls(media_id, path if separator else None)
+
+    def __str__(self) -> str:
+        return self.media_id if self.path is None else f"{self.media_id}{self.SEPARATOR}{self.path}"

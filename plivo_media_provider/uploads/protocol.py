@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 
 from ..api.client import MediaClient
 from ..api.media import Media, UploadFile
+from ..cancel import CANCEL
 from ..clock import CLOCK
 from ..errors import (
     APIError,
@@ -201,7 +202,7 @@ class Uploader:
             remaining = wait_until - self._monotonic()
             if remaining <= 0:
                 return None
-            time.sleep(min(pause, remaining))
+            CANCEL.sleep(min(pause, remaining))
             pause = min(pause * 2, 2.0)
 
     def find_uploads(
