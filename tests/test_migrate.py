@@ -75,9 +75,7 @@ def test_the_0_1_0_fixture_becomes_one_plugin_import_per_media_file(run: Run) ->
 
 
 def format_id(media_id: str, path: str) -> str:
-    from plivo_media_provider.cli.migrate import format_import_id
-
-    return format_import_id(media_id, path)
+    return f"{media_id}:{path}"
 
 
 def test_the_0_1_0_fixture_warns_only_about_reupload_after(run: Run) -> None:

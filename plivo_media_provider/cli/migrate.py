@@ -41,18 +41,11 @@ from ..drift.stack_export import (
     read_export,
 )
 from ..errors import StackExportError
+from ..core.values import ImportId
 from ..exits import ExitCode
+from ..plugin.schema import MEDIA_FILE as PLUGIN_MEDIA_FILE_TYPE
+from ..resources.assets import TYPE_TOKEN as ASSETS_TYPE
 from .options import Commands
-
-PLUGIN_MEDIA_FILE_TYPE = "plivo:index:MediaFile"
-ASSETS_TYPE = "plivo:index:MediaAssets"
-"""The Python-only component that parents a folder's MediaFiles; it leaves the state with
-them, since no other language declares it."""
-
-
-def format_import_id(media_id: str, path: str) -> str:
-    """The id ``pulumi import`` hands the plugin's Read for this media."""
-    return media_id
 
 IMPORT_COMMAND = "pulumi import --file {file} --protect=false --yes"
 """The import step the summary prints; ``--protect=false`` because a MediaFile's delete only
@@ -102,7 +95,8 @@ def plan_migration(export: Mapping[str, Any], *, root: str, source: str) -> Migr
         entries.append({
             "type": PLUGIN_MEDIA_FILE_TYPE,
             "name": resource.name,
-            "id": format_import_id(resource.media_id, resource.path),
+            # The plugin's import id: the media to read, and the file that holds its bytes.
+            "id": str(ImportId(resource.media_id, resource.path)),
         })
         warnings += _warnings(resource, export, root)
     leaving = [r.urn for r in resources]
