@@ -606,7 +606,7 @@ def test_stats_count_requests_uploads_media_and_kept_alive_connections(
     stats = session.get(f"{emu.url}/__emulator__/stats", timeout=10).json()
 
     assert stats == {"requests": 3, "uploads": 2, "media": 2, "connections": 1,
-                     "delayed": 0}
+                     "delayed": 0, "max_in_flight": 1}
 
 
 def test_reset_forgets_everything(emu: Emulator, session: requests.Session) -> None:

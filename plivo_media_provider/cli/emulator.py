@@ -28,6 +28,9 @@ def add(commands: Commands) -> None:
                      help="port to bind, 1-65535, or 0 for any free port (default 8099)")
     sub.add_argument("--auth-id", default=DEFAULT_AUTH_ID, help="account auth id to accept")
     sub.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN, help="auth token to accept")
+    sub.add_argument("--account", type=options.account, action="append", default=[],
+                     metavar="ID:TOKEN",
+                     help="serve another account too, with media of its own (repeatable)")
     sub.add_argument("--data-dir", type=options.data_dir, metavar="DIR",
                      help="keep media in this folder across restarts (created if missing)")
     limit = sub.add_mutually_exclusive_group()
@@ -47,9 +50,11 @@ def add(commands: Commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..emulator import StartupError, parse_latency, serve
+    from ..emulator.startup import merge_accounts
 
     try:
         latency = parse_latency(args.latency)
+        accounts = merge_accounts(args.auth_id, args.auth_token, args.account)
     except ValueError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
@@ -64,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
             verbose=args.verbose,
             latency=latency,
             ready_file=args.ready_file,
+            accounts=accounts,
         )
     except StartupError as exc:
         print(f"Error: {exc.for_flags()}", file=sys.stderr)

@@ -75,6 +75,13 @@ def rate_limit(text: str) -> tuple[int, float]:
 
 
 @checked
+def account(text: str) -> tuple[str, str]:
+    from ..emulator import parse_account
+
+    return parse_account(text)
+
+
+@checked
 def seconds(text: str) -> float:
     limit = f"give seconds above 0 and at most {MAX_SECONDS:g}, like 30"
     try:

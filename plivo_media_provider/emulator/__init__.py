@@ -1,6 +1,8 @@
 """A local emulator of Plivo's MMS Media API, faithful enough that a Plivo client cannot tell.
 
-Plivo endpoints (HTTP Basic ``auth_id:auth_token``; trailing slash optional):
+Plivo endpoints (HTTP Basic ``auth_id:auth_token``; trailing slash optional). The emulator
+serves one account (``auth_id``) or several (``accounts``; ``--account ID:TOKEN`` on the
+command line), each with its own media, list and rate limit, as Plivo's subaccounts are:
 
 - ``POST /v1/Account/{auth_id}/Media/``: multipart upload of 1 to 10 ``file`` parts; 200.
 - ``GET /v1/Account/{auth_id}/Media/{media_id}/``: one media's details; 404 if unknown.
@@ -21,8 +23,9 @@ needs no auth and is neither rate limited nor subject to faults:
   ``{"method", "path" (prefix), "count", and one of "status" (+ "retry_after"), "delay"
   (seconds) or "drop": "before" | "after"}``; ``{"faults": [...]}`` or a list adds several.
 - ``GET /__emulator__/stats``: ``requests`` (Plivo API requests, faulted ones included),
-  ``uploads`` (media created), ``media`` (media retained), ``connections`` (TCP
-  connections accepted), ``delayed`` (answers held back by the latency).
+  ``uploads`` (media created), ``media`` (media retained, every account's), ``connections``
+  (TCP connections accepted), ``delayed`` (answers held back by the latency),
+  ``max_in_flight`` (the most Plivo requests, media URLs included, answered at once).
 
 ``latency`` (seconds; ``--latency 60ms`` on the command line) holds back every Plivo answer,
 API and media URLs, by that long, to stand in for a client's round trip to Plivo over a
@@ -43,7 +46,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 
 from .app import EmulatorApp, Stats
@@ -51,7 +54,15 @@ from .clock import Clock
 from .latency import check_latency, parse_latency
 from .ratelimit import RateLimiter, parse_rate_limit
 from .server import EmulatorServer
-from .startup import StartupError, bind, check_port, remove_ready_file, write_ready_file
+from .startup import (
+    StartupError,
+    bind,
+    check_port,
+    merge_accounts,
+    parse_account,
+    remove_ready_file,
+    write_ready_file,
+)
 from .store import MediaStore
 
 __all__ = [
@@ -60,6 +71,7 @@ __all__ = [
     "DEFAULT_RATE_LIMIT",
     "Emulator",
     "StartupError",
+    "parse_account",
     "parse_latency",
     "parse_rate_limit",
     "serve",
@@ -81,9 +93,11 @@ class Emulator:
     Nothing is bound until :meth:`start`; :meth:`stop` (or leaving the ``with`` block)
     closes every connection and the store. Media lives in memory unless ``data_dir`` is
     given, in which case media, sent marks and the clock offset survive a restart.
-    ``rate_limit`` is ``(requests, seconds)`` or None for no limit. ``latency`` is the
-    seconds every Plivo answer waits (0: none), spent through ``sleep``. A ``port`` outside
-    0 to 65535 raises ValueError.
+    ``rate_limit`` is ``(requests, seconds)`` per account, or None for no limit. ``latency``
+    is the seconds every Plivo answer waits (0: none), spent through ``sleep``. ``accounts``
+    maps more auth ids to their tokens, beside ``auth_id``'s: each account has its own media.
+    A ``port`` outside 0 to 65535, or an account given twice with two tokens, raises
+    ValueError.
     """
 
     def __init__(
@@ -98,11 +112,12 @@ class Emulator:
         verbose: bool = False,
         latency: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
+        accounts: Mapping[str, str] | None = None,
     ) -> None:
         self.host = host
         self._requested_port = check_port(port)
         self.auth_id = auth_id
-        self._auth_token = auth_token
+        self._accounts = merge_accounts(auth_id, auth_token, (accounts or {}).items())
         self.data_dir = data_dir
         self._limiter = RateLimiter(*rate_limit) if rate_limit is not None else None
         self.verbose = verbose
@@ -111,6 +126,11 @@ class Emulator:
         self._server: EmulatorServer | None = None
         self._store: MediaStore | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def account_ids(self) -> list[str]:
+        """Every account's auth id, ``auth_id``'s first."""
+        return list(self._accounts)
 
     @property
     def port(self) -> int:
@@ -142,7 +162,7 @@ class Emulator:
             raise
         stats = Stats()
         app = EmulatorApp(
-            self.auth_id, self._auth_token, store, Clock(store.load_clock_offset()),
+            self._accounts, store, Clock(store.load_clock_offset()),
             self._limiter, stats, self.latency, self._sleep,
         )
         try:
@@ -210,19 +230,23 @@ def serve(
     verbose: bool = False,
     latency: float = 0.0,
     ready_file: str | os.PathLike[str] | None = None,
+    accounts: Mapping[str, str] | None = None,
 ) -> None:
     """Run the emulator in the foreground until Ctrl-C, then stop cleanly and return.
 
     Once the socket listens, writes the URL to ``ready_file`` if given, then prints ``Plivo
     Media emulator listening on URL`` (flushed at once), then the credentials to use. Both
     are readiness signals; the ready file is removed on the way out. A token other than the
-    public demo token is never printed. Raises StartupError if it cannot start.
+    public demo token is never printed, for any account. Raises StartupError if it cannot
+    start.
     """
     with Emulator(
-        host, port, auth_id, auth_token, data_dir, rate_limit, verbose=verbose, latency=latency
+        host, port, auth_id, auth_token, data_dir, rate_limit, verbose=verbose, latency=latency,
+        accounts=accounts,
     ) as emu:
         shown = auth_token if auth_token == DEFAULT_AUTH_TOKEN else "(the token you gave)"
-        limit = "off" if rate_limit is None else f"{rate_limit[0]} requests / {rate_limit[1]:g} s"
+        limit = ("off" if rate_limit is None
+                 else f"{rate_limit[0]} requests / {rate_limit[1]:g} s per account")
         if ready_file is not None:  # First, so a reader of the line below finds the file.
             write_ready_file(ready_file, emu.url)
         print(f"Plivo Media emulator listening on {emu.url}", flush=True)
@@ -231,6 +255,8 @@ def serve(
         print(f"  storage:    {data_dir if data_dir is not None else 'in memory'}")
         print(f"  rate limit: {limit}")
         print(f"  latency:    {latency * 1000:g} ms per answer")
+        for extra in emu.account_ids[1:]:
+            print(f"  account:    {extra} (the token you gave)")
         print("Press Ctrl-C to stop.")
         sys.stdout.flush()
         stop = threading.Event()

@@ -17,7 +17,8 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -45,34 +46,58 @@ _ITEM = re.compile(r"^/v1/Account/(?P<account>[^/]+)/Media/(?P<media>[^/]+)/?$")
 _BYTES = re.compile(r"^/Account/(?P<account>[^/]+)/Media/(?P<media>[^/]+)/?$")
 _CONTROL_MEDIA = re.compile(r"^/__emulator__/media/(?P<media>[^/]+)(?P<sent>/sent)?$")
 _MAX_CONTROL_BODY = 64 * 1024
+_NO_TOKEN = uuid.uuid4().hex  # compared against when the auth id is unknown
 
 
 @dataclass
 class Stats:
-    """Counters reported by ``GET /__emulator__/stats``; thread-safe through ``lock``."""
+    """Counters reported by ``GET /__emulator__/stats``; thread-safe through ``lock``.
+
+    ``in_flight`` is the Plivo requests being answered now (their latency included), and
+    ``max_in_flight`` the most there were at once since the last reset: how many requests
+    a client really had open together.
+    """
 
     requests: int = 0
     uploads: int = 0
     connections: int = 0
     delayed: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def bump(self, name: str, amount: int = 1) -> None:
         with self.lock:
             setattr(self, name, getattr(self, name) + amount)
 
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Count one request in flight while the block runs."""
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
     def reset(self) -> None:
         with self.lock:
             self.requests = self.uploads = self.connections = self.delayed = 0
+            self.max_in_flight = self.in_flight
 
 
 class EmulatorApp:
-    """The WSGI callable; owns no sockets, only the shared emulator state passed in."""
+    """The WSGI callable; owns no sockets, only the shared emulator state passed in.
+
+    ``accounts`` maps each auth id the emulator serves to its token; each account sees only
+    its own media, and has its own rate limit.
+    """
 
     def __init__(
         self,
-        auth_id: str,
-        auth_token: str,
+        accounts: Mapping[str, str],
         store: MediaStore,
         clock: Clock,
         rate_limiter: RateLimiter | None,
@@ -80,8 +105,7 @@ class EmulatorApp:
         latency: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.auth_id = auth_id
-        self._auth_token = auth_token
+        self._accounts = dict(accounts)
         self.store = store
         self.clock = clock
         self.rate_limiter = rate_limiter
@@ -98,7 +122,8 @@ class EmulatorApp:
         if path.startswith("/__emulator__/"):
             response = self._control(request, path.rstrip("/"))
         elif path.startswith(("/v1/", "/Account/")):
-            response = self._faulted(request, path)
+            with self.stats.answering():
+                response = self._faulted(request, path)
         else:
             response = _error(404, "not found", str(uuid.uuid4()))
         return response(environ, start_response)
@@ -133,11 +158,11 @@ class EmulatorApp:
         return response
 
     def _api(self, request: Request, path: str, api_id: str) -> Response:
-        refusal = self._authenticate(request, path, api_id)
-        if refusal is not None:
-            return refusal
+        account = self._authenticate(request, path, api_id)
+        if isinstance(account, Response):
+            return account
         if self.rate_limiter is not None:
-            retry_after = self.rate_limiter.acquire(self.auth_id)
+            retry_after = self.rate_limiter.acquire(account)
             if retry_after is not None:
                 return _error(
                     429, "too many requests; slow down and retry after the Retry-After delay",
@@ -145,20 +170,21 @@ class EmulatorApp:
                 )
         if match := _COLLECTION.match(path):
             if request.method == "POST":
-                return self._upload(request, api_id)
+                return self._upload(request, account, api_id)
             if request.method in ("GET", "HEAD"):
-                return self._list(request, api_id)
+                return self._list(request, account, api_id)
             return _not_allowed("GET, POST", api_id)
         if match := _ITEM.match(path):
             if request.method not in ("GET", "HEAD"):
                 return _not_allowed("GET", api_id)
-            record = self.store.get(self.auth_id, match["media"], self.clock.now())
+            record = self.store.get(account, match["media"], self.clock.now())
             if record is None:
                 return _error(404, "media not found", api_id)
             return _json(200, {"api_id": api_id, **self._describe(request, record)})
         return _error(404, "not found", api_id)
 
-    def _authenticate(self, request: Request, path: str, api_id: str) -> Response | None:
+    def _authenticate(self, request: Request, path: str, api_id: str) -> Response | str:
+        """The authenticated account's auth id, or the refusal to answer."""
         try:
             credentials = request.authorization
         except ValueError:  # Basic credentials that are not ASCII base64 of UTF-8 text
@@ -172,24 +198,26 @@ class EmulatorApp:
                 "with your auth id and auth token", api_id,
                 {"WWW-Authenticate": 'Basic realm="plivo"'},
             )
+        # Compared in constant time whether or not the account exists.
+        expected = self._accounts.get(credentials.username)
         valid = hmac.compare_digest(
-            credentials.username.encode(), self.auth_id.encode()
-        ) & hmac.compare_digest((credentials.password or "").encode(), self._auth_token.encode())
+            (credentials.password or "").encode(), (expected or _NO_TOKEN).encode()
+        ) and expected is not None
         if not valid:
             return _error(401, "invalid auth id or auth token", api_id,
                           {"WWW-Authenticate": 'Basic realm="plivo"'})
         account = _ACCOUNT.match(path)
-        if account is not None and account["account"] != self.auth_id:
+        if account is not None and account["account"] != credentials.username:
             return _error(401, "the account in the URL is not the authenticated account",
                           api_id)
-        return None
+        return credentials.username
 
-    def _upload(self, request: Request, api_id: str) -> Response:
+    def _upload(self, request: Request, account: str, api_id: str) -> Response:
         try:
             files = read_upload(request.stream, request.content_type, request.content_length)
         except UploadRejected as exc:
             return _error(400, str(exc), api_id)
-        records = self.store.add(self.auth_id, files, self.clock.now())
+        records = self.store.add(account, files, self.clock.now())
         self.stats.bump("uploads", len(records))
         objects = [
             {
@@ -201,7 +229,7 @@ class EmulatorApp:
         ]
         return _json(200, {"api_id": api_id, "objects": [dict(sorted(o.items())) for o in objects]})
 
-    def _list(self, request: Request, api_id: str) -> Response:
+    def _list(self, request: Request, account: str, api_id: str) -> Response:
         try:
             limit = _int_arg(request.args.get("limit"), 20)
             offset = _int_arg(request.args.get("offset"), 0)
@@ -211,8 +239,8 @@ class EmulatorApp:
             return _error(400, f"limit must be between 1 and {MAX_PAGE}", api_id)
         if offset < 0:
             return _error(400, "offset must be 0 or more", api_id)
-        records, total = self.store.page(self.auth_id, limit, offset, self.clock.now())
-        base = f"/v1/Account/{self.auth_id}/Media"
+        records, total = self.store.page(account, limit, offset, self.clock.now())
+        base = f"/v1/Account/{account}/Media"
         meta = {
             "limit": limit,
             "next": f"{base}?offset={offset + limit}&limit={limit}"
@@ -297,7 +325,8 @@ class EmulatorApp:
             with self.stats.lock:
                 counters = {"requests": self.stats.requests, "uploads": self.stats.uploads,
                             "connections": self.stats.connections,
-                            "delayed": self.stats.delayed}
+                            "delayed": self.stats.delayed,
+                            "max_in_flight": self.stats.max_in_flight}
             return _json(200, {**counters, "media": self.store.count(now)})
         if path == "/__emulator__/reset" and method == "POST":
             self.store.clear()

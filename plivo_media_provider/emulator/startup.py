@@ -14,6 +14,7 @@ import errno
 import os
 import socket
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 MAX_PORT = 65535
@@ -91,6 +92,31 @@ def check_ready_file(path: str) -> str:
     return path
 
 
+def parse_account(text: str) -> tuple[str, str]:
+    """``ID:TOKEN`` as ``(auth_id, auth_token)``, split at the first colon; ValueError, one
+    line that never repeats the token, if either part is missing."""
+    auth_id, separator, token = text.partition(":")
+    if not separator or not auth_id.strip() or not token:
+        raise ValueError(
+            f"account {auth_id.strip() or '(no id)'}: write it as ID:TOKEN, an auth id and its "
+            "token joined by a colon, like MAEMULATOR0000000002:my-token"
+        )
+    return auth_id.strip(), token
+
+
+def merge_accounts(
+    auth_id: str, auth_token: str, more: Iterable[tuple[str, str]]
+) -> dict[str, str]:
+    """Every account, ``auth_id``'s first, then ``more`` (id and token pairs); ValueError if
+    one is given with two tokens."""
+    accounts = {auth_id: auth_token}
+    for extra, token in more:
+        if accounts.get(extra, token) != token:
+            raise ValueError(f"account {extra} is given twice, with two tokens; give it once")
+        accounts[extra] = token
+    return accounts
+
+
 def bind(host: str, port: int) -> socket.socket:
     """A socket listening on ``host:port``; StartupError naming ``port`` or ``host`` if not.
 
@@ -162,6 +188,8 @@ __all__ = [
     "check_host",
     "check_port",
     "check_ready_file",
+    "merge_accounts",
+    "parse_account",
     "remove_ready_file",
     "write_ready_file",
 ]
