@@ -10,16 +10,25 @@ fails on any ``new plivo.`` it cannot read, so it cannot pass by skipping someth
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from pulumi.runtime.proto import provider_pb2
 
+from plivo_media_provider.api.client import MediaClient
 from plivo_media_provider.cli.plugin_dir import PLUGIN_NAME
 from plivo_media_provider.core.content import inspect_file
+from plivo_media_provider.emulator import Emulator
+from plivo_media_provider.uploads.journal import JOURNAL_DIR_ENV
+from tests.conftest import provider_env
+from tests.support.plugin_host import PluginHost
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -87,6 +96,7 @@ def yaml_declarations(folder: Path) -> Program:
 
 _NEW = re.compile(r"new\s+plivo\.(\w+)\(\s*\"([^\"]+)\"\s*,\s*\{")
 _KEY = re.compile(r"^\s*(\w+)\s*:", re.MULTILINE)
+_STRING_VALUE = re.compile(r"^\s*(\w+)\s*:\s*\"([^\"]*)\",?$", re.MULTILINE)
 _EXPORT = re.compile(r"^export const \w+ = (\w+)\.(\w+);$", re.MULTILINE)
 _ASSIGNED = re.compile(r"const (\w+) = new plivo\.")
 
@@ -112,7 +122,9 @@ def typescript_declarations(path: Path) -> Program:
         body = _object_body(text, call.end())
         assert "{" not in body, "nested objects are not read"
         kind = "pulumi:providers:plivo" if call[1] == "Provider" else f"plivo:index:{call[1]}"
-        program.resources[variable] = Declared(kind, dict.fromkeys(_KEY.findall(body)))
+        inputs: dict[str, Any] = dict.fromkeys(_KEY.findall(body))
+        inputs.update(_STRING_VALUE.findall(body))
+        program.resources[variable] = Declared(kind, inputs)
     program.reads = [(m[1], m[2]) for m in _EXPORT.finditer(text)]
     assert len(program.reads) == text.count("export "), "an export this reader can't read"
     return program
@@ -225,3 +237,97 @@ def test_every_resource_and_property_of_the_example_is_in_the_schema(
         spec = _spec(schema, program.resources[target].type_)
         readable = set(spec.get("properties") or {}) | set(spec.get("inputProperties") or {})
         assert prop in readable, (target, prop)
+
+
+# -- end to end: the real plugin against the emulator ----------------------------------------
+
+EXECUTABLE = str(Path(sys.executable).parent / "pulumi-resource-plivo")
+
+
+def _urn(name: str, type_: str = MEDIA_FILE) -> str:
+    return f"urn:pulumi:dev::demo::{type_}::{name}"
+
+
+def _up(host: PluginHost, declared: dict[str, dict[str, Any]],
+        state: dict[str, tuple[str, dict[str, Any], dict[str, Any]]]) -> dict[str, str]:
+    """One ``pulumi up`` of ``declared`` through ``host``: what each resource did."""
+    done = {}
+    for name, inputs in declared.items():
+        old = state.get(name)
+        checked, failures = host.check(_urn(name), old[2] if old else {}, inputs)
+        assert failures == [], (name, failures)
+        if old is None:
+            id_, outputs = host.create(_urn(name), checked)
+            state[name] = (id_, outputs, checked)
+            done[name] = "create"
+        else:
+            diff = host.diff(old[0], _urn(name), old[1], checked, old[2])
+            done[name] = "same" if diff.changes == provider_pb2.DiffResponse.DIFF_NONE \
+                else "changed"
+    return done
+
+
+@pytest.mark.parametrize("example", ["yaml", "typescript"])
+def test_example_uploads_every_file_once_through_the_plugin_then_changes_nothing(
+    example: str, tmp_path: Path, emulator: Emulator, client: MediaClient
+) -> None:
+    folder = Path(shutil.copytree(EXAMPLES / example, tmp_path / example))
+    declared = {n: r.inputs for n, r in declarations(example).resources.items()}
+    state: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {}
+
+    with PluginHost([EXECUTABLE], env=provider_env(emulator.url), cwd=folder) as host:
+        host.configure({})
+        first = _up(host, declared, state)
+        second = _up(host, declared, state)
+
+    assert set(first.values()) == {"create"} and set(second.values()) == {"same"}
+    for name, (id_, outputs, _) in state.items():
+        assert client.download(client.get(id_)) == (folder / declared[name]["path"]).read_bytes()
+        assert outputs["mediaId"] == id_
+    assert len(list(client.iter_media())) == len(declared)
+
+
+HARBOR_TOKEN = "tok-HARBOR-5e6f-never-print"
+SUNSET_TOKEN = "tok-SUNSET-7a8b-never-print"
+
+
+def test_two_accounts_uploads_each_brand_to_its_own_account_in_one_run(tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(EXAMPLES / "two-accounts", tmp_path / "two-accounts"))
+    config = {key.split(":", 1)[1]: value for key, value in yaml.safe_load(
+        (folder / "Pulumi.example.yaml").read_text())["config"].items()}
+    tokens = {"harborAuthToken": HARBOR_TOKEN, "sunsetAuthToken": SUNSET_TOKEN}
+    program = declarations("two-accounts")
+    # No PLIVO_* at all: each provider has only its own inputs.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PLIVO_", "PULUMI_"))}
+    env[JOURNAL_DIR_ENV] = str(tmp_path / "journal")
+    accounts = {config["harborAuthId"]: HARBOR_TOKEN, config["sunsetAuthId"]: SUNSET_TOKEN}
+
+    with Emulator(port=0, auth_id="MAEMULATOR0000000000", auth_token="unused-token",
+                  rate_limit=None, accounts=accounts) as emulator:
+        values = {**config, **tokens, "apiUrl": emulator.url}
+
+        def resolved(inputs: dict[str, Any]) -> dict[str, Any]:
+            return {k: values[v[2:-1]] if str(v).startswith("${") else v
+                    for k, v in inputs.items()}
+
+        hosts = {}
+        try:
+            for name, declared in program.resources.items():
+                if declared.type_ == PROVIDER_TYPE:
+                    hosts[name] = PluginHost([EXECUTABLE], env=env, cwd=folder)
+                    hosts[name].configure(resolved(declared.inputs))
+            for name, declared in program.resources.items():
+                if declared.type_ == MEDIA_FILE:
+                    assert declared.provider is not None
+                    _up(hosts[declared.provider], {name: declared.inputs}, {})
+        finally:
+            for host in hosts.values():
+                host.close()
+
+        held = {}
+        for account, token in accounts.items():
+            with MediaClient(account, token, emulator.url) as own:
+                held[account] = sorted(m.file_name for m in own.iter_media())
+
+    assert held == {config["harborAuthId"]: ["harbor-logo.png", "lunch-menu.pdf"],
+                    config["sunsetAuthId"]: ["sunset-logo.png"]}

@@ -122,6 +122,11 @@ class PluginHost:
             urn=urn, olds=to_struct(olds), news=to_struct(news)), timeout=60)
         return from_struct(reply.inputs), [(f.property, f.reason) for f in reply.failures]
 
+    def create(self, urn: str, props: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        reply = self.stub.Create(provider_pb2.CreateRequest(urn=urn, properties=to_struct(props)),
+                                 timeout=120)
+        return reply.id, from_struct(reply.properties)
+
     def diff(self, id_: str, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any],
              old_inputs: Mapping[str, Any]) -> provider_pb2.DiffResponse:
         return self.stub.Diff(provider_pb2.DiffRequest(
