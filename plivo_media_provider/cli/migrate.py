@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from ..core.values import ImportId
 from ..drift.check import hash_file
 from ..drift.stack_export import (
     MEDIA_FILE_TYPE,
@@ -41,7 +42,6 @@ from ..drift.stack_export import (
     read_export,
 )
 from ..errors import StackExportError
-from ..core.values import ImportId
 from ..exits import ExitCode
 from ..plugin.schema import MEDIA_FILE as PLUGIN_MEDIA_FILE_TYPE
 from ..resources.assets import TYPE_TOKEN as ASSETS_TYPE
