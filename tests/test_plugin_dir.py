@@ -8,6 +8,7 @@ package add``, ``packages:``) are in ``tests/test_plugin_routes_cli.py``.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from plivo_media_provider._version import __version__
 from plivo_media_provider.cli.plugin_dir import EXECUTABLE, folder_files
 from plivo_media_provider.exits import ExitCode
 from tests.conftest import Result
+from tests.support.plugin_host import PluginHost
 
 Run = Callable[..., Result]
 
@@ -118,3 +120,26 @@ def test_without_the_package_in_its_venv_the_folder_says_what_to_install(
         f"{EXECUTABLE}: plivo-media-provider is not installed in {prefix}; install it "
         "there with `pip install -r requirements.txt`\n"
     )
+
+
+def test_the_folder_starts_the_real_plugin_as_the_language_host_runs_it(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "plugin"
+    folder.mkdir()
+    for name, text in folder_files().items():
+        (folder / name).write_text(text)
+    # DIR/venv is this test's virtualenv, where the package is installed (the CLI would
+    # have created it and installed requirements.txt); run from the project's folder.
+    (folder / "venv").symlink_to(Path(sys.prefix), target_is_directory=True)
+    project = tmp_path / "project"
+    project.mkdir()
+
+    with PluginHost([str(folder / "venv" / "bin" / "python"), str(folder)],
+                    cwd=project) as host:
+        info = host.info()
+        schema = json.loads(host.schema())
+
+    assert host.first_line.isdigit()
+    assert info.version == __version__
+    assert schema["name"] == "plivo" and "plivo:index:MediaFile" in schema["resources"]
