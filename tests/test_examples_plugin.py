@@ -331,3 +331,25 @@ def test_two_accounts_uploads_each_brand_to_its_own_account_in_one_run(tmp_path:
 
     assert held == {config["harborAuthId"]: ["harbor-logo.png", "lunch-menu.pdf"],
                     config["sunsetAuthId"]: ["sunset-logo.png"]}
+
+
+@pytest.mark.parametrize(
+    ("change", "replaces", "changes"),
+    [
+        pytest.param({"authToken": "tok-ROTATED-never-print"}, [], False, id="token-rotated"),
+        pytest.param({"authId": "MAOTHERACCOUNT000001"}, ["authId"], True, id="other-account"),
+        pytest.param({"apiUrl": "https://gateway.example"}, [], True, id="gateway"),
+    ],
+)
+def test_a_providers_new_settings_replace_media_only_for_another_account(
+    change: dict[str, str], replaces: list[str], changes: bool, tmp_path: Path,
+    emulator: Emulator,
+) -> None:
+    olds = {"authId": "MAHARBOR000000000001", "authToken": HARBOR_TOKEN,
+            "apiUrl": "https://api.plivo.com"}
+
+    with PluginHost([EXECUTABLE], env=provider_env(emulator.url), cwd=tmp_path) as host:
+        diff = host.diff_config(olds, {**olds, **change})
+
+    assert list(diff.replaces) == replaces
+    assert (diff.changes == provider_pb2.DiffResponse.DIFF_SOME) is changes

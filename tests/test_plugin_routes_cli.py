@@ -213,6 +213,30 @@ def test_gen_sdk_writes_a_typescript_sdk_with_the_media_file(tmp_path: Path) -> 
 
     text = "\n".join(p.read_text() for p in (tmp_path / "sdk").rglob("*.ts"))
     assert "class MediaFile" in text and "mediaUrl" in text and "reuploadAfter" in text
+    [manifest] = (tmp_path / "sdk").rglob("package.json")
+    assert json.loads(manifest.read_text())["name"] == "@pulumi/plivo"
+
+
+def test_the_typescript_example_installs_and_runs_as_its_readme_says(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    needs("packages:")
+    if shutil.which("npm") is None:
+        pytest.skip("npm not on PATH: the TypeScript example needs Node.js and npm")
+    project = Path(shutil.copytree(REPO / "examples" / "typescript", tmp_path / "project"))
+    write_plugin_dir(project / "plivo-plugin", str(REPO))
+    env = environment(tmp_path, on_path=False)
+    env["PATH"] = os.pathsep.join([env["PATH"], str(Path(str(shutil.which("npm"))).parent)])
+    pulumi = Pulumi(project, env)
+
+    pulumi("install")
+    assert (project / "sdks" / "plivo").is_dir()
+    pulumi.stack(emulator)
+    pulumi("up", "--yes", "--skip-preview")
+
+    assert pulumi.outputs()["logoUrl"].startswith(emulator.url)
+    assert uploads(emulator) == 2
+    pulumi("preview", "--expect-no-changes")
 
 
 @pytest.fixture
