@@ -10,10 +10,11 @@ fails on any ``new plivo.`` it cannot read, so it cannot pass by skipping someth
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
-import sys
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from plivo_media_provider.core.content import inspect_file
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.uploads.journal import JOURNAL_DIR_ENV
 from tests.conftest import provider_env
-from tests.support.plugin_host import PluginHost
+from tests.support.plugin_engine import EngineService, PluginEngine, PluginProcess
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -241,31 +242,6 @@ def test_every_resource_and_property_of_the_example_is_in_the_schema(
 
 # -- end to end: the real plugin against the emulator ----------------------------------------
 
-EXECUTABLE = str(Path(sys.executable).parent / "pulumi-resource-plivo")
-
-
-def _urn(name: str, type_: str = MEDIA_FILE) -> str:
-    return f"urn:pulumi:dev::demo::{type_}::{name}"
-
-
-def _up(host: PluginHost, declared: dict[str, dict[str, Any]],
-        state: dict[str, tuple[str, dict[str, Any], dict[str, Any]]]) -> dict[str, str]:
-    """One ``pulumi up`` of ``declared`` through ``host``: what each resource did."""
-    done = {}
-    for name, inputs in declared.items():
-        old = state.get(name)
-        checked, failures = host.check(_urn(name), old[2] if old else {}, inputs)
-        assert failures == [], (name, failures)
-        if old is None:
-            id_, outputs = host.create(_urn(name), checked)
-            state[name] = (id_, outputs, checked)
-            done[name] = "create"
-        else:
-            diff = host.diff(old[0], _urn(name), old[1], checked, old[2])
-            done[name] = "same" if diff.changes == provider_pb2.DiffResponse.DIFF_NONE \
-                else "changed"
-    return done
-
 
 @pytest.mark.parametrize("example", ["yaml", "typescript"])
 def test_example_uploads_every_file_once_through_the_plugin_then_changes_nothing(
@@ -273,17 +249,20 @@ def test_example_uploads_every_file_once_through_the_plugin_then_changes_nothing
 ) -> None:
     folder = Path(shutil.copytree(EXAMPLES / example, tmp_path / example))
     declared = {n: r.inputs for n, r in declarations(example).resources.items()}
-    state: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {}
 
-    with PluginHost([EXECUTABLE], env=provider_env(emulator.url), cwd=folder) as host:
-        host.configure({})
-        first = _up(host, declared, state)
-        second = _up(host, declared, state)
+    with closing(EngineService()) as service, \
+            PluginProcess(service, env=provider_env(emulator.url), cwd=folder) as process:
+        process.configure({})
+        engine = PluginEngine(process)
+        first = engine.up(declared)
+        second = engine.up(declared)
 
-    assert set(first.values()) == {"create"} and set(second.values()) == {"same"}
-    for name, (id_, outputs, _) in state.items():
-        assert client.download(client.get(id_)) == (folder / declared[name]["path"]).read_bytes()
-        assert outputs["mediaId"] == id_
+    assert first.ok, (first.failures, first.errors)
+    assert sorted(first.created) == sorted(declared)
+    assert second.ok and not second.changed
+    for name, entry in engine.state.items():
+        assert client.download(client.get(entry.id)) == \
+            (folder / declared[name]["path"]).read_bytes()
     assert len(list(client.iter_media())) == len(declared)
 
 
@@ -310,19 +289,20 @@ def test_two_accounts_uploads_each_brand_to_its_own_account_in_one_run(tmp_path:
             return {k: values[v[2:-1]] if str(v).startswith("${") else v
                     for k, v in inputs.items()}
 
-        hosts = {}
-        try:
+        engines: dict[str, PluginEngine] = {}
+        with contextlib.ExitStack() as stack:
+            service = stack.enter_context(closing(EngineService()))
             for name, declared in program.resources.items():
                 if declared.type_ == PROVIDER_TYPE:
-                    hosts[name] = PluginHost([EXECUTABLE], env=env, cwd=folder)
-                    hosts[name].configure(resolved(declared.inputs))
-            for name, declared in program.resources.items():
-                if declared.type_ == MEDIA_FILE:
-                    assert declared.provider is not None
-                    _up(hosts[declared.provider], {name: declared.inputs}, {})
-        finally:
-            for host in hosts.values():
-                host.close()
+                    process = stack.enter_context(PluginProcess(service, env=env, cwd=folder))
+                    process.configure(resolved(declared.inputs))
+                    engines[name] = PluginEngine(process)
+            outcomes = {
+                provider: engine.up({n: r.inputs for n, r in program.resources.items()
+                                     if r.provider == provider})
+                for provider, engine in engines.items()
+            }
+        assert all(o.ok and o.created for o in outcomes.values()), outcomes
 
         held = {}
         for account, token in accounts.items():
@@ -348,8 +328,9 @@ def test_a_providers_new_settings_replace_media_only_for_another_account(
     olds = {"authId": "MAHARBOR000000000001", "authToken": HARBOR_TOKEN,
             "apiUrl": "https://api.plivo.com"}
 
-    with PluginHost([EXECUTABLE], env=provider_env(emulator.url), cwd=tmp_path) as host:
-        diff = host.diff_config(olds, {**olds, **change})
+    with closing(EngineService()) as service, \
+            PluginProcess(service, env=provider_env(emulator.url), cwd=tmp_path) as process:
+        diff = process.diff_config(olds, {**olds, **change})
 
     assert list(diff.replaces) == replaces
     assert (diff.changes == provider_pb2.DiffResponse.DIFF_SOME) is changes

@@ -14,14 +14,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import grpc
 import pytest
 import yaml
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from plivo_media_provider._version import __version__
 from plivo_media_provider.cli.plugin_dir import EXECUTABLE, folder_files
 from plivo_media_provider.exits import ExitCode
 from tests.conftest import Result
-from tests.support.plugin_host import PluginHost
+from tests.support.plugin_engine import EngineService
 
 Run = Callable[..., Result]
 
@@ -135,11 +138,27 @@ def test_the_folder_starts_the_real_plugin_as_the_language_host_runs_it(
     project = tmp_path / "project"
     project.mkdir()
 
-    with PluginHost([str(folder / "venv" / "bin" / "python"), str(folder)],
-                    cwd=project) as host:
-        info = host.info()
-        schema = json.loads(host.schema())
+    service = EngineService()
+    # As the language host runs it: python <folder> <engine address>, from the project.
+    plugin = subprocess.Popen(
+        [str(folder / "venv" / "bin" / "python"), str(folder), service.address],
+        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert plugin.stdout is not None
+        port = plugin.stdout.readline().decode().strip()
+        assert port.isdigit()
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = provider_pb2_grpc.ResourceProviderStub(channel)
+            info = stub.GetPluginInfo(empty_pb2.Empty(), timeout=60)
+            schema = json.loads(stub.GetSchema(provider_pb2.GetSchemaRequest(),
+                                               timeout=60).schema)
+    finally:
+        plugin.kill()  # as the engine stops its plugins
+        plugin.wait()
+        assert plugin.stdout is not None
+        plugin.stdout.close()
+        service.close()
 
-    assert host.first_line.isdigit()
     assert info.version == __version__
     assert schema["name"] == "plivo" and "plivo:index:MediaFile" in schema["resources"]
