@@ -25,6 +25,7 @@ import requests
 from plivo_media_provider.api.client import MediaClient, UploadFile
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.errors import ConfigurationError, RateLimited, ServerError
+from plivo_media_provider.plugin.properties import CORE_NAMES
 from plivo_media_provider.settings import DEFAULT_READ_TIMEOUT, RetryPolicy, resolve_settings
 from plivo_media_provider.uploads.protocol import upload_once
 from tests.conftest import AUTH_ID, AUTH_TOKEN, provider_env
@@ -42,6 +43,12 @@ READ_TIMEOUT = 1.0  # the provider server's, through PLIVO_READ_TIMEOUT
 
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def output_names(outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """State outputs by the field schema's names, whichever face wrote them (the plugin
+    writes ``mediaId``, the dynamic provider ``media_id``)."""
+    return {CORE_NAMES.get(key, key): value for key, value in outputs.items()}
 
 
 def clear_faults(url: str) -> None:
@@ -93,11 +100,12 @@ class Stack:
             for name, entry in self.engine.state.items():
                 media = client.get(entry.id)
                 path = self.files[name]
-                assert entry.outputs["media_id"] == media.media_id == entry.id
-                assert entry.outputs["size"] == media.size == path.stat().st_size
-                assert entry.outputs["file_name"] == media.file_name == path.name
+                outputs = output_names(entry.outputs)
+                assert outputs["media_id"] == media.media_id == entry.id
+                assert outputs["size"] == media.size == path.stat().st_size
+                assert outputs["file_name"] == media.file_name == path.name
                 assert hashlib.sha256(client.download(media)).hexdigest() == sha256_of(path)
-                assert entry.outputs["content_sha256"] == sha256_of(path)
+                assert outputs["content_sha256"] == sha256_of(path)
 
     def assert_converged(self) -> None:
         """The next ``up`` finishes the job: all declared, each exactly once, nothing else."""

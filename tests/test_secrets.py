@@ -5,7 +5,8 @@ delete, wrong credentials, the CLI -- runs against an emulator that logs every r
 everything produced is scanned for the token and for the Basic credential built from it:
 the serialized provider, state inputs and outputs, the stack export, every error and check
 failure, the provider server's stderr, the emulator's log, the CLI's output, and the
-client's own log records at DEBUG.
+client's own log records at DEBUG. The native plugin's life cycle is scanned the same way,
+with its messages to the engine's log, its stdout and its stderr.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import grpc
 import pytest
+from google.protobuf import empty_pb2
 
 from plivo_media_provider import cli
 from plivo_media_provider.api.client import MediaClient, UploadFile
@@ -32,6 +35,13 @@ from tests.conftest import AUTH_ID, AUTH_TOKEN, provider_env
 from tests.support import files
 from tests.support.control import Control
 from tests.support.engine import Engine, Outcome, ProviderProcess
+from tests.support.plugin_engine import (
+    EngineService,
+    PluginEngine,
+    PluginProcess,
+    error_text,
+    secret,
+)
 
 API = f"/v1/Account/{AUTH_ID}/Media/"
 WRONG_TOKEN = "tok-WRONG-91c0ffee22d4-also-secret"
@@ -226,3 +236,67 @@ def test_the_client_and_its_errors_keep_the_token_out_of_log_records(
     assert not [leaks(text) for text in texts if leaks(text)]
     log = verbose_emulator.stop()
     assert not leaks(log) and "authorization" not in log.lower()
+
+
+@pytest.mark.parametrize("source", ["environment", "configure"])
+def test_the_token_appears_nowhere_the_plugin_writes(
+    verbose_emulator: VerboseEmulator, tmp_path: Path, source: str
+) -> None:
+    """The same life cycle through ``pulumi-resource-plivo``: its state, errors, messages
+    to the engine's log, stdout and stderr hold no form of the token."""
+    url = verbose_emulator.url
+    control = Control(url)
+    produced = Produced()
+    project = tmp_path / "project"
+    paths = {f"m{i}": files.random_png(project / f"m{i}.png", 600 + i, seed=i) for i in range(4)}
+    declared: dict[str, dict[str, Any]] = {name: {"path": str(p)} for name, p in paths.items()}
+    env = provider_env(url)
+    if source == "configure":  # the token as a secret provider input; none in the environment
+        env = {k: v for k, v in env.items() if not k.startswith("PLIVO_AUTH")}
+    service = EngineService()
+    try:
+        with PluginProcess(service, env, cwd=project) as plugin:
+            if source == "configure":
+                plugin.configure({"authId": AUTH_ID, "authToken": secret(AUTH_TOKEN),
+                                  "apiUrl": url, "readTimeout": "2"})
+                inputs, failures = plugin.check_config(
+                    {"authId": "bad", "authToken": secret(AUTH_TOKEN)})
+                assert inputs["authToken"] == secret(AUTH_TOKEN)  # still marked secret
+                produced.add("check config failures", json.dumps(failures))
+            engine = PluginEngine(plugin)
+            control.fault(method="POST", path=API, drop="after")
+            control.fault(method="POST", path=API, status=500)
+            produced.outcome("up with faults", engine.up(declared))
+            produced.outcome("up again", engine.up(declared))
+            files.random_png(paths["m0"], 999, seed=99)
+            produced.outcome("replace", engine.up(declared))
+            produced.outcome("preview", engine.preview({**declared, "new": declared["m1"]}))
+            control.delete(engine.state["m1"].id)
+            produced.outcome("refresh", engine.refresh())
+            entry, failures = engine.import_("imported", f"{engine.state['m2'].id}:m2.png")
+            produced.add("import", json.dumps([entry.inputs, entry.outputs, failures]))
+            try:
+                engine.import_("ghost", "no-such-media")
+            except grpc.RpcError as err:
+                produced.add("import of a missing id", error_text(err))
+            del declared["m3"]
+            produced.outcome("delete", engine.up(declared))
+            for name, state in engine.state.items():
+                produced.add(f"state of {name}", json.dumps([state.inputs, state.outputs]))
+            plugin.call("Cancel", empty_pb2.Empty())
+            produced.outcome("after cancel", engine.up({"late": declared["m2"]}))
+            produced.add("plugin stderr", plugin.stderr_text())
+        produced.add("plugin stdout", b"".join(plugin.stdout_rest))
+        with PluginProcess(service, {**env, "PLIVO_AUTH_ID": AUTH_ID,
+                                     "PLIVO_AUTH_TOKEN": WRONG_TOKEN}, cwd=project) as wrong:
+            outcome = PluginEngine(wrong).up({"x": declared["m2"]})
+            assert "credentials" in outcome.errors["x"]
+            produced.outcome("wrong token", outcome)
+            produced.add("wrong-token stderr", wrong.stderr_text())
+        produced.add("engine log", json.dumps([vars(r) for r in service.logs]))
+    finally:
+        service.close()
+    assert service.logs, "the plugin logged nothing to the engine"
+    assert control.stats()["uploads"] >= 4
+    produced.add("emulator log", verbose_emulator.stop())
+    produced.assert_no_leaks()
