@@ -1,5 +1,6 @@
-"""Each installation route of the ``plivo`` plugin, the migration and the code generation,
-through the real Pulumi CLI against the emulator.
+"""Each installation route of the ``plivo`` plugin, the migration and ``gen-sdk``, through the
+real Pulumi CLI against the emulator (``pulumi import``'s code generation is in
+``tests/test_plugin_pulumi_cli.py``).
 
 Runs only where ``pulumi`` is on PATH; a route whose minimum CLI version
 (:data:`~plivo_media_provider.cli.plugin_dir.ROUTES`) is newer than the one installed is
@@ -186,22 +187,6 @@ def test_route_packages_in_pulumi_yaml_then_install(
     pulumi.stack(emulator)
 
     up_twice(pulumi, emulator)
-
-
-def test_import_generates_code_with_the_path_of_the_id(
-    yaml_project: Path, tmp_path: Path, emulator: Emulator
-) -> None:
-    needs("PATH")
-    pulumi = Pulumi(yaml_project, environment(tmp_path, on_path=True))
-    pulumi.stack(emulator)
-    pulumi("up", "--yes", "--skip-preview")
-    media_id = pulumi.outputs()["menuId"]
-
-    done = pulumi("import", "plivo:index:MediaFile", "again", f"{media_id}:media/menu.pdf",
-                  "--yes", "--protect=false")
-
-    assert "media/menu.pdf" in done.stdout and "lunch-menu.pdf" in done.stdout
-    assert uploads(emulator) == 2
 
 
 def test_gen_sdk_writes_a_typescript_sdk_with_the_media_file(tmp_path: Path) -> None:
