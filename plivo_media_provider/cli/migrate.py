@@ -49,8 +49,7 @@ from .options import Commands
 
 IMPORT_COMMAND = "pulumi import --file {file} --protect=false --yes"
 """The import step the summary prints; ``--protect=false`` because a MediaFile's delete only
-forgets it (Plivo has no delete API), so protection guards nothing and would need a second
-``up`` to lift."""
+forgets it (Plivo has no delete API), so protection guards nothing."""
 
 
 @dataclass(frozen=True)
