@@ -444,6 +444,13 @@ def build() -> dict[str, bytes]:
         "from-config/media/menu.pdf": menu,
         "from-config/media/contact.vcf": card,
         "adopt/logo.png": logo,
+        "yaml/media/logo.png": logo,
+        "yaml/media/menu.pdf": menu,
+        "typescript/media/logo.png": logo,
+        "typescript/media/contact.vcf": card,
+        "two-accounts/media/harbor-logo.png": logo,
+        "two-accounts/media/harbor-menu.pdf": menu,
+        "two-accounts/media/sunset-logo.png": logo_png(96, (214, 64, 52)),
     }
 
 

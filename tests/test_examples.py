@@ -90,7 +90,7 @@ def test_the_committed_assets_are_what_the_generator_writes(tmp_path: Path) -> N
 
     written = generator["generate"](tmp_path)
 
-    assert len(written) == 15
+    assert len(written) == 22
     for path in written:
         relative = path.relative_to(tmp_path)
         assert (EXAMPLES / relative).read_bytes() == path.read_bytes(), relative

@@ -49,7 +49,8 @@ WINGS: list[tuple[str, list[str]]] = [
     ("testing", ["testing.mock_runtime", "testing.state", "testing.engine", "testing.kit",
                  "testing.pytest_plugin", "testing.__init__"]),
     # the command line, one module per subcommand
-    ("cli", ["cli.options", "cli.emulator", "cli.ls", "cli.drift", "cli.demo.project",
+    ("cli", ["cli.options", "cli.emulator", "cli.ls", "cli.drift", "cli.migrate",
+             "cli.plugin_dir", "cli.demo.project",
              "cli.demo.offline", "cli.demo.live", "cli.demo.__init__", "cli.dispatch",
              "cli.__init__"]),
     # the public surface: the package, and the import paths kept from 0.1

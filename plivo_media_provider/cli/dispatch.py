@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from .._version import __version__
 from ..errors import PlivoMediaError
 from ..exits import ExitCode
-from . import demo, drift, emulator, ls
+from . import demo, drift, emulator, ls, migrate, plugin_dir
 from .options import Commands, Parser, UsageError
 
 EXIT_OK = ExitCode.OK
@@ -30,7 +30,9 @@ EXIT_INTERRUPTED = ExitCode.INTERRUPTED
 Handler = Callable[[argparse.Namespace], int]
 
 
-_COMMANDS: list[Callable[[Commands], None]] = [emulator.add, drift.add, ls.add, demo.add]
+_COMMANDS: list[Callable[[Commands], None]] = [
+    emulator.add, drift.add, ls.add, migrate.add, plugin_dir.add, demo.add,
+]
 """Each subcommand's module adds its own parser, options and handler."""
 
 
@@ -38,7 +40,10 @@ def build_parser() -> Parser:
     """The whole command line; bad usage raises :class:`UsageError` instead of exiting."""
     parser = Parser(
         prog="plivo-media",
-        description="Manage Plivo MMS media: emulator, drift checks, listing, demo.",
+        description=(
+            "Manage Plivo MMS media: emulator, drift checks, listing, migration, the plugin "
+            "folder, demo."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
