@@ -32,7 +32,13 @@ from ..errors import PlivoMediaError
 from ..exits import ExitCode
 from ..settings import CLI_SOURCES, resolve_settings
 from . import options
-from .options import CREDENTIALS_NOTE, Commands, add_client_options, say_where_requests_go
+from .options import (
+    CREDENTIALS_NOTE,
+    Commands,
+    add_client_options,
+    add_state_options,
+    say_where_requests_go,
+)
 
 FORMATS = ("table", "json", "junit", "markdown")
 """The report's formats: ``table`` for people, ``json`` (``plivo-media-drift/1``), ``junit``
@@ -74,15 +80,7 @@ def add(commands: Commands) -> None:
         ),
         epilog=CREDENTIALS_NOTE,
     )
-    source = sub.add_mutually_exclusive_group(required=True)
-    source.add_argument("--state", metavar="FILE",
-                        help="a `pulumi stack export` file, or - to read it from stdin")
-    source.add_argument("--stack", metavar="NAME",
-                        help="run `pulumi stack export --stack NAME` (needs the pulumi CLI)")
-    sub.add_argument("--root", default=".", metavar="DIR",
-                     help="the Pulumi project directory: relative paths in state are resolved "
-                          "against it, and --stack runs pulumi there (default: the current "
-                          "directory)")
+    add_state_options(sub, "resolved")
     sub.add_argument("--warn-within", type=options.warn_within,
                      default=timedelta(hours=1), metavar="DURATION",
                      help="warn about unsent media expiring this soon (default 1h; 0 = off)")

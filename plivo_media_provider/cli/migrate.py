@@ -45,7 +45,7 @@ from ..errors import StackExportError
 from ..exits import ExitCode
 from ..plugin.schema import MEDIA_FILE as PLUGIN_MEDIA_FILE_TYPE
 from ..resources.assets import TYPE_TOKEN as ASSETS_TYPE
-from .options import Commands
+from .options import Commands, add_state_options
 
 IMPORT_COMMAND = "pulumi import --file {file} --protect=false --yes"
 """The import step the summary prints; ``--protect=false`` because a MediaFile's delete only
@@ -260,15 +260,7 @@ def add(commands: Commands) -> None:
         epilog="The steps around it (export, import, state delete, switching the program) "
                "need the Pulumi CLI; see docs/other-languages.md.",
     )
-    source = sub.add_mutually_exclusive_group(required=True)
-    source.add_argument("--state", metavar="FILE",
-                        help="a `pulumi stack export` file, or - to read it from stdin")
-    source.add_argument("--stack", metavar="NAME",
-                        help="run `pulumi stack export --stack NAME` (needs the pulumi CLI)")
-    sub.add_argument("--root", default=".", metavar="DIR",
-                     help="the Pulumi project directory: relative paths in state are checked "
-                          "against it, and --stack runs pulumi there (default: the current "
-                          "directory)")
+    add_state_options(sub, "checked")
     sub.add_argument("--out", metavar="FILE",
                      help="write the document to FILE instead of stdout")
     sub.set_defaults(handler=run)

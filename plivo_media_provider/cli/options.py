@@ -231,3 +231,18 @@ def say_where_requests_go(
         f"Plivo's public API, {DEFAULT_API_URL} (for the emulator: --api-url "
         "http://127.0.0.1:8099).\n"
     )
+
+
+def add_state_options(sub: Parser, root_use: str) -> None:
+    """``--state FILE|-`` or ``--stack NAME`` (one is required), and ``--root DIR``: where a
+    command reads a stack's state. ``root_use`` says what the command does with state's
+    relative paths (``"resolved"``, ``"checked"``)."""
+    source = sub.add_mutually_exclusive_group(required=True)
+    source.add_argument("--state", metavar="FILE",
+                        help="a `pulumi stack export` file, or - to read it from stdin")
+    source.add_argument("--stack", metavar="NAME",
+                        help="run `pulumi stack export --stack NAME` (needs the pulumi CLI)")
+    sub.add_argument("--root", default=".", metavar="DIR",
+                     help=f"the Pulumi project directory: relative paths in state are "
+                          f"{root_use} against it, and --stack runs pulumi there (default: "
+                          "the current directory)")
