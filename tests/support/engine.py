@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
-import tempfile
-import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,9 +28,10 @@ import grpc
 from google.protobuf import struct_pb2
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2
 
 from plivo_media_provider.provider import MediaFileProvider
+from tests.support.server_process import ServerProcess
 
 TYPE_TOKEN = "pulumi-python:dynamic/plivo:MediaFile"
 PROVIDER_KEY = "__provider"
@@ -56,7 +54,7 @@ def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
     return rpc.deserialize_properties(struct, keep_unknowns=True)
 
 
-class ProviderProcess:
+class ProviderProcess(ServerProcess):
     """The SDK's dynamic-provider server in a subprocess, with a gRPC stub to it.
 
     ``module`` is what ``python -u -m`` runs: the SDK's server, or a test wrapper of it
@@ -69,54 +67,14 @@ class ProviderProcess:
         cwd: str | os.PathLike[str] | None = None,
         module: str = "pulumi.dynamic",
     ) -> None:
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
-        self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", module],
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env=dict(os.environ if env is None else env),
-            cwd=cwd,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline().decode().strip()
-        if not line.isdigit():
-            self.close()
-            raise RuntimeError(f"provider server did not print its port: {line!r}")
-        self.port = int(line)
-        # The engine reads a plugin's stdout for as long as it runs; a provider that prints
-        # (plivo's SDK prints every uploaded path) must not block on a full pipe.
-        self._drain = threading.Thread(
-            target=self.process.stdout.read, name="provider-stdout", daemon=True
-        )
-        self._drain.start()
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
-
-    def close(self) -> None:
-        if getattr(self, "channel", None) is not None:
-            self.channel.close()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        drain = getattr(self, "_drain", None)
-        if drain is not None:
-            drain.join(timeout=10)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-        self._stderr.close()
+        super().__init__([sys.executable, "-u", "-m", module], what="provider server",
+                         env=env, cwd=cwd)
 
     def __enter__(self) -> ProviderProcess:
         return self
 
     def __exit__(self, *_: object) -> None:
         self.close()
-
-    def stderr_text(self) -> str:
-        self._stderr.seek(0)
-        return self._stderr.read().decode("utf-8", "replace")
 
     # -- RPCs, as the engine sends them --------------------------------------------------
 

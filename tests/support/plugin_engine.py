@@ -21,9 +21,7 @@ string (:data:`UNKNOWN`), so a test holds the plugin to the protocol rather than
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from concurrent import futures
@@ -34,9 +32,10 @@ from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
-from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2
 
 from tests.support.engine import Outcome, StateEntry
+from tests.support.server_process import ServerProcess
 
 TYPE_TOKEN = "plivo:index:MediaFile"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -117,8 +116,9 @@ class EngineService(engine_pb2_grpc.EngineServicer):
         self._server.stop(0)
 
 
-class PluginProcess:
-    """The installed ``pulumi-resource-plivo``, started as the engine starts plugins."""
+class PluginProcess(ServerProcess):
+    """The installed ``pulumi-resource-plivo``, started as the engine starts plugins, and
+    stopped as the engine stops them: SIGKILL."""
 
     def __init__(
         self,
@@ -128,52 +128,16 @@ class PluginProcess:
         command: list[str] | None = None,
     ) -> None:
         """``command`` runs the plugin otherwise than by its console script."""
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         # The arguments the engine passes: logging flags, a trace collector, then its address.
         argv = [*(command or [str(PLUGIN)]), "--logtostderr", "-v=9", "--tracing",
                 "127.0.0.1:4317", engine.address]
-        self.process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=self._stderr,
-            env=dict(os.environ if env is None else env), cwd=cwd,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline().decode().strip()
-        if not line.isdigit():
-            self.close()
-            raise RuntimeError(f"the plugin did not print its port: {line!r}")
-        self.port = int(line)
-        self.stdout_rest: list[bytes] = []
-        self._drain = threading.Thread(target=self._read_stdout, daemon=True)
-        self._drain.start()
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
-
-    def _read_stdout(self) -> None:
-        assert self.process.stdout is not None
-        self.stdout_rest.append(self.process.stdout.read())
-
-    def close(self) -> None:
-        if getattr(self, "channel", None) is not None:
-            self.channel.close()
-        if self.process.poll() is None:
-            self.process.kill()  # as the engine stops its plugins
-        self.process.wait()
-        drain = getattr(self, "_drain", None)
-        if drain is not None:
-            drain.join(timeout=10)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-        self._stderr.close()
+        super().__init__(argv, what="the plugin", env=env, cwd=cwd, stop="kill")
 
     def __enter__(self) -> PluginProcess:
         return self
 
     def __exit__(self, *_: object) -> None:
         self.close()
-
-    def stderr_text(self) -> str:
-        self._stderr.seek(0)
-        return self._stderr.read().decode("utf-8", "replace")
 
     def call(self, name: str, request: Any) -> Any:
         return getattr(self.stub, name)(request, timeout=RPC_TIMEOUT)
