@@ -23,6 +23,7 @@ from plivo_media_provider.cancel import CANCEL
 from plivo_media_provider.clock import CLOCK
 from plivo_media_provider.emulator import Emulator
 from plivo_media_provider.uploads.journal import JOURNAL_DIR_ENV
+from tests.support.plugin_engine import EngineService
 
 AUTH_ID = "MATESTACCOUNT0000001"
 # Distinctive, so a test can scan any output for it.
@@ -147,3 +148,11 @@ def provider_env(emulator_url: str, **extra: str) -> dict[str, str]:
     env[JOURNAL_DIR_ENV] = journal
     env.update(extra)
     return env
+
+
+@pytest.fixture
+def engine_service() -> Iterator[EngineService]:
+    """A stand-in for the engine's ``pulumirpc.Engine``, recording the plugin's logs."""
+    service = EngineService()
+    yield service
+    service.close()

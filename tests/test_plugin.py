@@ -40,13 +40,6 @@ DIFF_SOME = provider_pb2.DiffResponse.DIFF_SOME
 
 
 @pytest.fixture
-def engine_service() -> Iterator[EngineService]:
-    service = EngineService()
-    yield service
-    service.close()
-
-
-@pytest.fixture
 def plugin(engine_service: EngineService, emulator: Emulator, tmp_path: Path
            ) -> Iterator[PluginProcess]:
     """The plugin with the test account in its PLIVO_* environment, in the project folder."""

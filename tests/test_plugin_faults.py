@@ -36,13 +36,6 @@ JOIN = 120.0
 
 
 @pytest.fixture
-def engine_service() -> Iterator[EngineService]:
-    service = EngineService()
-    yield service
-    service.close()
-
-
-@pytest.fixture
 def proxy(emulator: Emulator) -> Iterator[Proxy]:
     with proxy_to(emulator.url) as running:
         yield running

@@ -25,13 +25,6 @@ from tests.support.plugin_engine import EngineService, PluginEngine, PluginProce
 
 
 @pytest.fixture
-def engine_service() -> Iterator[EngineService]:
-    service = EngineService()
-    yield service
-    service.close()
-
-
-@pytest.fixture
 def engine(engine_service: EngineService, emulator: Emulator, tmp_path: Path
            ) -> Iterator[PluginEngine]:
     """A plugin for the test account, run in the project folder ``tmp_path``."""
