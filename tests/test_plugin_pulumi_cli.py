@@ -10,8 +10,6 @@ the program, and the next preview must show no change and the next ``up`` upload
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,38 +18,13 @@ import pytest
 
 from plivo_media_provider.api.client import MediaClient, UploadFile
 from plivo_media_provider.emulator import Emulator
-from tests.conftest import AUTH_ID, AUTH_TOKEN
 from tests.support import files
 from tests.support.control import Control
+from tests.support.pulumi_cli import Pulumi, require_cli
 
-if shutil.which("pulumi") is None:
-    pytest.skip(
-        "pulumi CLI not on PATH; install it (curl -fsSL https://get.pulumi.com | sh) to run "
-        "`pulumi import` through the plugin and check the code it generates",
-        allow_module_level=True,
-    )
+require_cli("`pulumi import` through the plugin and check the code it generates")
 
 PROJECT = "name: media-import\nruntime: yaml\n"
-
-
-class Pulumi:
-    """Runs ``pulumi`` in one project folder with one environment; keeps every output."""
-
-    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
-        self.cwd = cwd
-        self.env = env
-        self.transcript: list[str] = []
-
-    def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            ["pulumi", *args, "--non-interactive"], cwd=self.cwd, env=self.env,
-            capture_output=True, text=True, timeout=600, check=False,
-        )
-        self.transcript += [done.stdout, done.stderr]
-        if check and done.returncode != 0:
-            pytest.fail(f"pulumi {' '.join(args)} exited {done.returncode}\n"
-                        f"{done.stdout}\n{done.stderr}")
-        return done
 
 
 @pytest.fixture
@@ -69,14 +42,9 @@ def pulumi(tmp_path: Path, emulator: Emulator) -> Iterator[Pulumi]:
         PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
     )
     cli = Pulumi(project, env)
-    cli("stack", "init", "test")
-    cli("config", "set", "plivo:apiUrl", emulator.url)
-    cli("config", "set", "plivo:authId", AUTH_ID)
-    cli("config", "set", "--secret", "plivo:authToken", AUTH_TOKEN)
+    cli.stack(emulator)
     yield cli
-    state = "".join(p.read_text(errors="replace") for p in backend.rglob("*.json"))
-    assert AUTH_TOKEN not in state, "the auth token reached the state"
-    assert not any(AUTH_TOKEN in text for text in cli.transcript), "the auth token was printed"
+    cli.assert_token_nowhere(backend)
 
 
 def test_import_generates_code_that_plans_no_change(

@@ -27,18 +27,12 @@ import yaml
 from plivo_media_provider._version import __version__
 from plivo_media_provider.cli.plugin_dir import ROUTES, write_plugin_dir
 from plivo_media_provider.emulator import Emulator
-from tests.conftest import AUTH_ID, AUTH_TOKEN
+from tests.conftest import AUTH_TOKEN
+from tests.support.pulumi_cli import PULUMI, Pulumi, require_cli
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
-PULUMI = shutil.which("pulumi")
-
-if PULUMI is None:
-    pytest.skip(
-        "pulumi CLI not on PATH; install it (curl -fsSL https://get.pulumi.com | sh) to run "
-        "the plugin's installation routes, the migration and code generation for real",
-        allow_module_level=True,
-    )
+require_cli("the plugin's installation routes, the migration and code generation for real")
 
 
 def cli_version() -> tuple[int, ...]:
@@ -52,35 +46,6 @@ def needs(route: str) -> None:
     wanted = next(r.min_cli for r in ROUTES if r.name == route)
     if cli_version() < tuple(int(n) for n in wanted.split(".")):
         pytest.skip(f"the {route} route needs Pulumi CLI {wanted} or later")
-
-
-class Pulumi:
-    """``pulumi`` in one project folder, one environment; every output kept."""
-
-    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
-        self.cwd = cwd
-        self.env = env
-        self.transcript: list[str] = []
-
-    def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        assert PULUMI is not None
-        done = subprocess.run([PULUMI, *args, "--non-interactive"], cwd=self.cwd, env=self.env,
-                              capture_output=True, text=True, timeout=900, check=False)
-        self.transcript += [done.stdout, done.stderr]
-        if check and done.returncode != 0:
-            pytest.fail(f"pulumi {' '.join(args)} exited {done.returncode}\n{done.stdout}\n"
-                        f"{done.stderr}")
-        return done
-
-    def stack(self, emulator: Emulator) -> None:
-        self("stack", "init", "test")
-        self("config", "set", "plivo:apiUrl", emulator.url)
-        self("config", "set", "plivo:authId", AUTH_ID)
-        self("config", "set", "--secret", "plivo:authToken", AUTH_TOKEN)
-
-    def outputs(self) -> dict[str, str]:
-        loaded: dict[str, str] = json.loads(self("stack", "output", "--json").stdout)
-        return loaded
 
 
 def uploads(emulator: Emulator) -> int:
@@ -136,7 +101,7 @@ def up_twice(pulumi: Pulumi, emulator: Emulator) -> None:
 
 def test_route_path(yaml_project: Path, tmp_path: Path, emulator: Emulator) -> None:
     needs("PATH")
-    pulumi = Pulumi(yaml_project, environment(tmp_path, on_path=True))
+    pulumi = Pulumi(yaml_project, environment(tmp_path, on_path=True), timeout=900.0)
     pulumi.stack(emulator)
 
     up_twice(pulumi, emulator)
@@ -148,7 +113,7 @@ def test_route_plugins_with_the_folder_holding_the_executable(
     needs("plugins:")
     add_to_project(yaml_project, plugins={"providers": [{"name": "plivo",
                                                           "path": str(VENV_BIN)}]})
-    pulumi = Pulumi(yaml_project, environment(tmp_path, on_path=False))
+    pulumi = Pulumi(yaml_project, environment(tmp_path, on_path=False), timeout=900.0)
     pulumi.stack(emulator)
 
     up_twice(pulumi, emulator)
@@ -158,7 +123,7 @@ def test_route_plugin_install_from_the_plugin_folder(
     yaml_project: Path, plugin_folder: Path, tmp_path: Path, emulator: Emulator
 ) -> None:
     needs("plugin install")
-    pulumi = Pulumi(yaml_project, environment(tmp_path, on_path=False))
+    pulumi = Pulumi(yaml_project, environment(tmp_path, on_path=False), timeout=900.0)
     pulumi("plugin", "install", "resource", "plivo", __version__, "--file", str(plugin_folder))
     pulumi.stack(emulator)
 
@@ -169,7 +134,7 @@ def test_route_package_add_records_the_folder_in_pulumi_yaml(
     yaml_project: Path, plugin_folder: Path, tmp_path: Path, emulator: Emulator
 ) -> None:
     needs("package add")
-    pulumi = Pulumi(yaml_project, environment(tmp_path, on_path=False))
+    pulumi = Pulumi(yaml_project, environment(tmp_path, on_path=False), timeout=900.0)
     pulumi("package", "add", str(plugin_folder))
     assert "plivo" in yaml.safe_load((yaml_project / "Pulumi.yaml").read_text())["packages"]
     pulumi.stack(emulator)
@@ -182,7 +147,7 @@ def test_route_packages_in_pulumi_yaml_then_install(
 ) -> None:
     needs("packages:")
     add_to_project(yaml_project, packages={"plivo": str(plugin_folder)})
-    pulumi = Pulumi(yaml_project, environment(tmp_path, on_path=False))
+    pulumi = Pulumi(yaml_project, environment(tmp_path, on_path=False), timeout=900.0)
     pulumi("install")
     pulumi.stack(emulator)
 
@@ -191,7 +156,7 @@ def test_route_packages_in_pulumi_yaml_then_install(
 
 def test_gen_sdk_writes_a_typescript_sdk_with_the_media_file(tmp_path: Path) -> None:
     needs("package add")
-    pulumi = Pulumi(tmp_path, environment(tmp_path, on_path=True))
+    pulumi = Pulumi(tmp_path, environment(tmp_path, on_path=True), timeout=900.0)
 
     pulumi("package", "gen-sdk", str(VENV_BIN / "pulumi-resource-plivo"), "--language",
            "nodejs", "--out", str(tmp_path / "sdk"))
@@ -212,7 +177,7 @@ def test_the_typescript_example_installs_and_runs_as_its_readme_says(
     write_plugin_dir(project / "plivo-plugin", str(REPO))
     env = environment(tmp_path, on_path=False)
     env["PATH"] = os.pathsep.join([env["PATH"], str(Path(str(shutil.which("npm"))).parent)])
-    pulumi = Pulumi(project, env)
+    pulumi = Pulumi(project, env, timeout=900.0)
 
     pulumi("install")
     assert (project / "sdks" / "plivo").is_dir()
@@ -228,7 +193,7 @@ def test_the_typescript_example_installs_and_runs_as_its_readme_says(
 def dynamic_stack(tmp_path: Path, emulator: Emulator) -> Iterator[Pulumi]:
     """``examples/single-file`` deployed by the dynamic provider."""
     project = Path(shutil.copytree(REPO / "examples" / "single-file", tmp_path / "project"))
-    pulumi = Pulumi(project, environment(tmp_path, on_path=True))
+    pulumi = Pulumi(project, environment(tmp_path, on_path=True), timeout=900.0)
     pulumi.stack(emulator)
     pulumi("up", "--yes", "--skip-preview")
     assert uploads(emulator) == 1
