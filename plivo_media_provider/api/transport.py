@@ -67,14 +67,14 @@ def read_body(response: requests.Response, operation: str, deadline: float) -> b
     return b"".join(chunks)
 
 
-def caused_by_connect_failure(exc: BaseException) -> bool:
-    """True when the chain shows the TCP connection was never made, so nothing was sent."""
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps: its ``reason`` (urllib3), the first exception among its
+    args (requests), else its cause or context; eight links at most."""
     seen: BaseException | None = exc
     for _ in range(8):
         if seen is None:
-            return False
-        if isinstance(seen, (NewConnectionError, requests.exceptions.ConnectTimeout)):
-            return True
+            return
+        yield seen
         reason = getattr(seen, "reason", None)
         if isinstance(reason, BaseException) and reason is not seen:
             seen = reason
@@ -82,29 +82,24 @@ def caused_by_connect_failure(exc: BaseException) -> bool:
         args = getattr(seen, "args", ())
         nested = next((a for a in args if isinstance(a, BaseException)), None)
         seen = nested or seen.__cause__ or seen.__context__
-    return False
+
+
+def caused_by_connect_failure(exc: BaseException) -> bool:
+    """True when the chain shows the TCP connection was never made, so nothing was sent."""
+    return any(isinstance(link, (NewConnectionError, requests.exceptions.ConnectTimeout))
+               for link in _chain(exc))
 
 
 def connect_failure_reason(exc: BaseException) -> str:
     """Why a connection was never made, in a few words: the host name does not resolve, the
     connection was refused, or it timed out."""
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            break
-        if isinstance(seen, NameResolutionError):
+    for link in _chain(exc):
+        if isinstance(link, NameResolutionError):
             return "the host name does not resolve"
-        if isinstance(seen, ConnectionRefusedError):
+        if isinstance(link, ConnectionRefusedError):
             return "connection refused"
-        if isinstance(seen, OSError) and not isinstance(seen, TimeoutError) and seen.strerror:
-            return seen.strerror.lower()
-        reason = getattr(seen, "reason", None)
-        if isinstance(reason, BaseException) and reason is not seen:
-            seen = reason
-            continue
-        args = getattr(seen, "args", ())
-        nested = next((a for a in args if isinstance(a, BaseException)), None)
-        seen = nested or seen.__cause__ or seen.__context__
+        if isinstance(link, OSError) and not isinstance(link, TimeoutError) and link.strerror:
+            return link.strerror.lower()
     return "timed out"
 
 

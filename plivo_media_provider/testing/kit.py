@@ -50,21 +50,11 @@ from .state import (
     KitWarning,
     MediaKitWarning,
     Plan,
-    StateEntry,
-    Step,
 )
 
-__all__ = [
-    "KitRun",
-    "KitState",
-    "KitWarning",
-    "MediaKitWarning",
-    "MediaTestKit",
-    "Plan",
-    "StateEntry",
-    "Step",
-    "project_program",
-]
+__all__ = ["MediaTestKit", "project_program"]
+"""The kit's own names; the package (:mod:`plivo_media_provider.testing`) exports them with
+the run's and the state's."""
 
 Program = Callable[[], Any]
 
