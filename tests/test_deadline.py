@@ -29,27 +29,9 @@ from tests.support.control import Control
 from tests.support.engine import Engine, ProviderProcess
 from tests.support.proxy import Answer, Proxy, Request, proxy_to
 from tests.test_faults import Stack, make_files
-from tests.test_upload_protocol import FirstUploads
+from tests.test_upload_protocol import FirstUploads, bounded
 
 Forward = Callable[[], Answer]
-
-
-def bounded(call: Callable[[], object], limit: float) -> BaseException | None:
-    """Run ``call`` in a thread; the error it raised. Fails if it is still running at
-    ``limit`` seconds: a generous bound on a hang, far above the deadline, not a timing."""
-    caught: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            call()
-        except Exception as exc:  # noqa: BLE001 - handed back to the test to inspect
-            caught.append(exc)
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(limit)
-    assert not worker.is_alive(), "the call is still waiting"
-    return caught[0] if caught else None
 
 
 def trickled(pause_s: float) -> Callable[[Request, Forward], Answer]:
