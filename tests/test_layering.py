@@ -27,7 +27,8 @@ WINGS: list[tuple[str, list[str]]] = [
     ("emulator", ["emulator"]),
     # Plivo's Media API: the client, then what is built on it
     ("api", ["api.media", "api.answers", "api.plivo_clock", "api.order", "api.deadline",
-             "api.transport", "api.wire", "api.client", "api.pool", "api.proof", "api.listing",
+             "api.transport", "api.wire", "api.sessions", "api.client", "api.pool", "api.proof",
+             "api.listing",
              "api.__init__"]),
     # uploads stored exactly once
     ("uploads", ["uploads.journal", "uploads.search", "uploads.protocol", "uploads.__init__"]),

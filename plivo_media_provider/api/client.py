@@ -32,12 +32,11 @@ the package's errors have their request and response removed.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import requests
 
@@ -57,7 +56,7 @@ from ..settings import (
     Sources,
 )
 from .answers import json_problem, raise_for_status, summary
-from .deadline import DeadlineAdapter, bounded_by
+from .deadline import bounded_by
 from .media import (
     Media,
     MediaPage,
@@ -67,6 +66,7 @@ from .media import (
     read_upload_answer,
 )
 from .plivo_clock import PlivoClock
+from .sessions import ThreadSessions, origin
 from .transport import MAX_ANSWER_BYTES, answer_of, read_body, translated
 from .wire import RETRY_AFTER_MAX, MultipartBody, PlivoRetry
 
@@ -88,16 +88,9 @@ class MediaClient:
     """A client for one Plivo account's Media API.
 
     Thread safety: one instance may be shared by any number of threads. Each thread gets its
-    own ``requests.Session`` (held in a ``threading.local``), so no session state is shared,
-    and each session keeps its connection alive between calls: a thread reuses one pooled
-    connection for all its requests instead of opening one per call.
-
-    The environment's proxy settings (``HTTPS_PROXY``, ``NO_PROXY``, ...) and CA bundle
-    (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``), and a session factory's own ``proxies``,
-    ``verify`` and ``cert``, are honoured as requests merges them, but once per thread and
-    host rather than on every request: requests scans the whole environment twice per
-    request, which was a third of a provider server's CPU during ``pulumi up``. ``.netrc``
-    is not read: the API gets the client's credentials, and media downloads get none.
+    own ``requests.Session``, kept alive between calls, and the environment's proxy and CA
+    settings are merged once per thread and host (see :mod:`.sessions`). ``.netrc`` is not
+    read: the API gets the client's credentials, and media downloads get none.
     """
 
     def __init__(
@@ -118,7 +111,6 @@ class MediaClient:
         self.auth_id = auth_id
         self.sources = sources
         """The settings the caller reads, for messages: see :class:`.settings.Sources`."""
-        self._session_factory = session_factory
         self._auth = (auth_id, auth_token)
         self.api_url = api_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
@@ -137,9 +129,10 @@ class MediaClient:
             respect_retry_after_header=True,
             raise_on_status=False,
         )
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._sessions_lock = threading.Lock()
+        self._sessions = ThreadSessions(
+            session_factory, self._retry,
+            {"User-Agent": USER_AGENT, "Accept": "application/json"},
+        )
         self._answered: set[str] = set()
         """Origins that have answered this client: a refused connection to one of them is
         a restart worth retrying, not a wrong URL."""
@@ -178,41 +171,7 @@ class MediaClient:
 
     def close(self) -> None:
         """Close every thread's session and its pooled connections."""
-        with self._sessions_lock:
-            sessions, self._sessions = self._sessions, []
-        for session in sessions:
-            session.close()
-        self._local = threading.local()
-
-    @property
-    def _session(self) -> requests.Session:
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = self._session_factory()
-            session.headers["User-Agent"] = USER_AGENT
-            session.headers["Accept"] = "application/json"
-            adapter = DeadlineAdapter(max_retries=self._retry, pool_maxsize=2)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            self._local.session = session
-            self._local.adapter = adapter
-            self._local.environment = {}
-            with self._sessions_lock:
-                self._sessions.append(session)
-        return session
-
-    def _environment_for(self, session: requests.Session, url: str) -> dict[str, Any]:
-        """``proxies``, ``verify`` and ``cert`` for ``url``, merged by requests itself from
-        the session's own settings and, when its ``trust_env`` is on, the environment; once
-        per thread's session and origin."""
-        origin = _origin(url)
-        cache: dict[str, dict[str, Any]] = self._local.environment
-        found = cache.get(origin)
-        if found is None:
-            merged = session.merge_environment_settings(origin, {}, None, None, None)
-            found = {key: merged[key] for key in ("proxies", "verify", "cert")}
-            cache[origin] = found
-        return found
+        self._sessions.close()
 
     def _media_path(self, media_id: str | None = None) -> str:
         base = f"{self.api_url}/v1/Account/{quote(self.auth_id, safe='')}/Media/"
@@ -340,23 +299,22 @@ class MediaClient:
         The request is prepared here and handed to ``Session.send``, as Plivo's own SDK
         does, rather than through ``Session.request``: that merges seven settings per call
         through runtime Protocol checks, and with the environment read once per host
-        (:meth:`_environment_for`) nothing is left for it to merge. The session's headers,
-        cookies and adapters still apply.
+        (:meth:`.ThreadSessions.environment_for`) nothing is left for it to merge. The
+        session's headers, cookies and adapters still apply.
         """
         CANCEL.check()
-        session = self._session
-        origin = _origin(url)
-        self._local.adapter.max_retries = self._retry.new(
-            deadline=deadline, fail_fast=origin not in self._answered)
+        where = origin(url)
+        session = self._sessions.current(
+            self._retry.new(deadline=deadline, fail_fast=where not in self._answered))
         prepared = requests.Request(
             method, url, headers={**session.headers, **(headers or {})}, params=params,
             data=data, auth=auth, cookies=session.cookies,
         ).prepare()
         response = session.send(
             prepared, timeout=self.timeout, stream=True,
-            allow_redirects=allow_redirects, **self._environment_for(session, url),
+            allow_redirects=allow_redirects, **self._sessions.environment_for(session, url),
         )
-        self._answered.add(origin)
+        self._answered.add(where)
         return response
 
     def _request(
@@ -408,7 +366,3 @@ class MediaClient:
             )
         return body, sent, received
 
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/"
