@@ -1,5 +1,6 @@
 """MediaAssets' typed surface: MediaAssetsArgs, the two call forms, 0.1's positional form
-(deprecated, still working), include_hidden, and what mypy and the README say about it."""
+(deprecated, still working), include_hidden, and what mypy and docs/media-assets.md say about
+it."""
 
 from __future__ import annotations
 
@@ -205,15 +206,15 @@ def test_files_entries_keep_their_own_args(tree: Path) -> None:
     assert run.media_files["set/logo"]["file_name"] == "L.png"
 
 
-# -- README and mypy ----------------------------------------------------------------------------
+# -- docs/media-assets.md and mypy --------------------------------------------------------------
 
 
 def _words(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_the_readme_argument_table_is_the_args_docstring() -> None:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_pages_argument_table_is_the_args_docstring() -> None:
+    text = (ROOT / "docs" / "media-assets.md").read_text(encoding="utf-8")
     start = text.index("| argument | meaning |")
     rows = {}
     for line in text[start:].splitlines()[2:]:

@@ -1,5 +1,6 @@
-"""The README's command-line reference is the parser's: every option, the exit codes, the
-failure document, and the emulator snippet (run in bash, as a reader would)."""
+"""The command-line reference (``docs/cli.md``) is the parser's: every option, the exit codes,
+the failure document; and the emulator and ``ls`` snippets (``docs/emulator.md``,
+``docs/drift.md``) run in bash, as a reader would run them."""
 
 from __future__ import annotations
 
@@ -20,17 +21,21 @@ from plivo_media_provider import cli
 from plivo_media_provider.exits import ExitCode
 
 ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = ROOT / "docs"
 
 
-def _section(title: str, text: str = README, level: str = "##") -> str:
+def _page(name: str) -> str:
+    return (DOCS / name).read_text(encoding="utf-8")
+
+
+def _section(title: str, text: str, level: str = "##") -> str:
     start = text.index(f"{level} {title}\n")
     rest = text[start + len(title) + len(level) + 2:]
-    end = re.search(rf"^{level} ", rest, flags=re.MULTILINE)
+    end = re.search(rf"^#{{1,{len(level)}}} ", rest, flags=re.MULTILINE)
     return rest[: end.start()] if end else rest
 
 
-REFERENCE = _section("Command-line reference")
+REFERENCE = _section("Command-line reference", _page("cli.md"), "#")
 
 
 def _commands() -> dict[str, argparse.ArgumentParser]:
@@ -45,7 +50,7 @@ def _options(parser: argparse.ArgumentParser) -> set[str]:
 
 
 def _documented(command: str) -> set[str]:
-    table = _section(f"`plivo-media {command}`", REFERENCE, "###")
+    table = _section(f"`plivo-media {command}`", REFERENCE, "##")
     return set(re.findall(r"^\| `(--[a-z-]+)`", table, flags=re.MULTILINE))
 
 
@@ -108,9 +113,9 @@ def test_an_interrupted_drift_exits_130_with_its_document(
 
 
 @pytest.mark.skipif(shutil.which("curl") is None or shutil.which("bash") is None,
-                    reason="the README snippet needs bash and curl")
+                    reason="the emulator page's snippet needs bash and curl")
 def test_the_emulator_snippet_waits_for_readiness_then_uploads(tmp_path: Path) -> None:
-    emulator = _section("The emulator")
+    emulator = _section("The emulator", _page("emulator.md"), "#")
     snippet = re.search(r"```sh\n(rm -f emulator\.ready\n.*?)```", emulator, flags=re.DOTALL)
     assert snippet is not None
     script = snippet.group(1)
@@ -141,11 +146,11 @@ def test_the_emulator_snippet_waits_for_readiness_then_uploads(tmp_path: Path) -
     assert not (tmp_path / "emulator.ready").exists()
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="the README snippet needs bash")
+@pytest.mark.skipif(shutil.which("bash") is None, reason="the drift page's snippet needs bash")
 def test_the_ls_snippet_lists_the_emulator_and_says_nothing_of_plivos_api(
     tmp_path: Path,
 ) -> None:
-    listing = _section("Listing media: `plivo-media ls`", level="###")
+    listing = _section("Listing media: `plivo-media ls`", _page("drift.md"))
     snippet = re.search(r"```sh\n(plivo-media emulator .*?)```", listing, flags=re.DOTALL)
     assert snippet is not None
     with socket.socket() as probe:  # a free port instead of 8099, which may be taken

@@ -114,3 +114,10 @@ def test_the_readme_links_this_page_from_its_intro_in_one_line() -> None:
 
     lines = [line for line in intro.splitlines() if "docs/other-languages.md" in line]
     assert len(lines) == 1
+
+
+def test_the_docs_overview_links_this_page_from_its_introduction() -> None:
+    overview = (ROOT / "docs" / "_index.md").read_text(encoding="utf-8")
+    introduction = overview[: overview.index("\n## ")]
+
+    assert "](other-languages.md)" in introduction

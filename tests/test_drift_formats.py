@@ -336,15 +336,15 @@ def _drift_commands(steps: list[dict[str, Any]]) -> list[list[str]]:
     return commands
 
 
-@pytest.mark.parametrize("where", ["example", "readme"])
+@pytest.mark.parametrize("where", ["example", "drift-page"])
 def test_the_ci_workflows_write_junit_and_a_markdown_summary_with_valid_commands(
     where: str,
 ) -> None:
     if where == "example":
         text = (REPO / "examples/ci-drift/.github/workflows/drift.yml").read_text()
     else:
-        readme = (REPO / "README.md").read_text(encoding="utf-8")
-        found = re.search(r"```yaml\n(# \.github/workflows/media-drift\.yml.*?)```", readme,
+        page = (REPO / "docs" / "drift.md").read_text(encoding="utf-8")
+        found = re.search(r"```yaml\n(# \.github/workflows/media-drift\.yml.*?)```", page,
                           re.DOTALL)
         assert found is not None
         text = found.group(1)

@@ -115,9 +115,12 @@ def test_a_misspelt_or_misused_argument_is_one_type_error_naming_it(
     assert mocks.registered == []
 
 
-def test_the_readme_quotes_the_misspelt_keyword_message_as_raised(mocks: RecordingMocks) -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    quoted = re.search(r"`(MediaFile 'logo': unknown argument 'pth'.*?)`", readme, re.DOTALL)
+def test_the_media_file_page_quotes_the_misspelt_keyword_message_as_raised(
+    mocks: RecordingMocks,
+) -> None:
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    page = (docs / "media-file.md").read_text(encoding="utf-8")
+    quoted = re.search(r"`(MediaFile 'logo': unknown argument 'pth'.*?)`", page, re.DOTALL)
     assert quoted is not None
 
     with pytest.raises(TypeError) as caught:

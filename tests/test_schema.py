@@ -1,4 +1,5 @@
-"""The MediaFile field schema is the one source: Args, getters, README and mypy agree with it."""
+"""The MediaFile field schema is the one source: Args, getters, the tables of
+``docs/media-file.md`` and mypy agree with it."""
 
 from __future__ import annotations
 
@@ -47,8 +48,8 @@ def test_every_property_has_a_documented_getter(name: str) -> None:
     assert getter.__doc__ and "\n" not in getter.__doc__.strip(), name
 
 
-def _readme_rows(header: str) -> dict[str, list[str]]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def _page_rows(header: str) -> dict[str, list[str]]:
+    text = (ROOT / "docs" / "media-file.md").read_text(encoding="utf-8")
     start = text.index(header)
     rows: dict[str, list[str]] = {}
     for line in text[start:].splitlines()[2:]:
@@ -59,16 +60,16 @@ def _readme_rows(header: str) -> dict[str, list[str]]:
     return rows
 
 
-def test_the_readme_input_table_is_the_schema() -> None:
-    rows = _readme_rows("| input | required | meaning |")
+def test_the_pages_input_table_is_the_schema() -> None:
+    rows = _page_rows("| input | required | meaning |")
     assert tuple(rows) == INPUTS
     for name, (required, meaning) in rows.items():
         assert required == ("yes" if BY_NAME[name].required else "no"), name
         assert _words(meaning) == _words(BY_NAME[name].description), name
 
 
-def test_the_readme_output_table_is_the_schema() -> None:
-    rows = _readme_rows("| output | type | meaning |")
+def test_the_pages_output_table_is_the_schema() -> None:
+    rows = _page_rows("| output | type | meaning |")
     assert tuple(rows) == OUTPUTS
     for name, (type_, meaning) in rows.items():
         assert type_ == BY_NAME[name].type_, name

@@ -282,24 +282,24 @@ def test_the_kit_must_be_started_before_use() -> None:
         MediaTestKit().preview(shop)
 
 
-# -- the README's example ------------------------------------------------------------------
+# -- the example on the test kit's page (docs/testing.md) ------------------------------------
 
 
-def readme_block(after: str) -> str:
-    """The first fenced code block after the line ``after`` in the README."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+def page_block(after: str) -> str:
+    """The first fenced code block after the line ``after`` on the test kit's page."""
+    text = (REPO / "docs" / "testing.md").read_text(encoding="utf-8")
     start = text.index(after)
     match = re.search(r"```[a-z]*\n(.*?)```", text[start:], re.DOTALL)
     assert match, f"no code block after {after!r}"
     return match.group(1)
 
 
-def test_the_readme_shows_the_example_files_exactly() -> None:
-    assert readme_block("`conftest.py`:") == (KIT_EXAMPLE / "conftest.py").read_text()
-    assert readme_block("`test_media.py`:") == (KIT_EXAMPLE / "test_media.py").read_text()
+def test_the_page_shows_the_example_files_exactly() -> None:
+    assert page_block("`conftest.py`:") == (KIT_EXAMPLE / "conftest.py").read_text()
+    assert page_block("`test_media.py`:") == (KIT_EXAMPLE / "test_media.py").read_text()
 
 
-def test_the_readme_example_passes_under_pytest(tmp_path: Path) -> None:
+def test_the_pages_example_passes_under_pytest(tmp_path: Path) -> None:
     project = Path(shutil.copytree(KIT_EXAMPLE, tmp_path / "user-project"))
     (project / "pytest.ini").write_text("[pytest]\nfilterwarnings = error\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PLIVO_", "PULUMI_"))}

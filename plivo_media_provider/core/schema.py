@@ -3,7 +3,8 @@
 Everything that lists a MediaFile's properties derives the list from :data:`FIELDS`: the
 provider's replace and update sets and its echoed inputs, the resource's declared outputs,
 drift's projection of state, and (held equal by a test) the ``MediaFileArgs`` fields, the
-resource's documented getters and the README's tables. A property is added here first.
+resource's documented getters and the tables of ``docs/media-file.md``. A property is added
+here first.
 
 This module imports nothing from the package, so any layer may use it.
 """
@@ -58,10 +59,11 @@ FIELDS: tuple[Field, ...] = (
         "text types). Case does not matter; it is stored in lower case.")),
     Field("adopt_media_id", "str", "user", on_change="replace", description=(
         "Take over media that already exists in Plivo instead of uploading it (see "
-        "*Adoption*).")),
+        "*Adoption* in docs/media-file.md).")),
     Field("reupload_after", "str", "user", on_change="update", description=(
         "A duration such as `\"5h\"`, `\"90m\"`, `\"1h30m\"`, `\"2d\"`. When the media is "
-        "older than that, the next `pulumi up` replaces it (see *Expiry*).")),
+        "older than that, the next `pulumi up` replaces it (see *Expiry* in "
+        "docs/media-file.md).")),
     Field("content_sha256", "str", "check", on_change="replace", description=(
         "The sha256 of the file's bytes, hex; a new value means new media.")),
     Field("size", "int", "check", also_from_plivo=True, description=(
@@ -75,7 +77,8 @@ FIELDS: tuple[Field, ...] = (
         "`upload_time` + 6 h: the earliest time Plivo may delete the media if it is never "
         "sent in an MMS.")),
     Field("schema_version", "int", "provider", description=(
-        "The version of the state this provider wrote (see *State compatibility*).")),
+        "The version of the state this provider wrote (see *State compatibility* in "
+        "docs/reliability.md).")),
 )
 
 BY_NAME: dict[str, Field] = {field.name: field for field in FIELDS}

@@ -45,7 +45,7 @@ class MediaAssetsArgs(KeywordChecked):
         `file_name`, `content_type` and so on. An entry replaces the directory's file of the
         same logical name.
     :param reupload_after: A duration such as `"5h"`, for every file whose `MediaFileArgs`
-        does not set its own (see *Expiry*).
+        does not set its own (see *Expiry* in docs/media-file.md).
     :param include_hidden: Take hidden files and folders (a name starting with `.`) like any
         other. By default they are skipped unless a glob names the dot itself, as
         `.well-known/*` does.

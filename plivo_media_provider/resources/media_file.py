@@ -32,9 +32,10 @@ class MediaFileArgs(KeywordChecked):
         when unset; when set it must agree with the content (any UTF-8 text may be declared as
         any of the text types). Case does not matter; it is stored in lower case.
     :param adopt_media_id: Take over media that already exists in Plivo instead of uploading
-        it (see *Adoption*).
+        it (see *Adoption* in docs/media-file.md).
     :param reupload_after: A duration such as `"5h"`, `"90m"`, `"1h30m"`, `"2d"`. When the
-        media is older than that, the next `pulumi up` replaces it (see *Expiry*).
+        media is older than that, the next `pulumi up` replaces it (see *Expiry* in
+        docs/media-file.md).
     """
 
     path: pulumi.Input[str]
@@ -174,5 +175,5 @@ class MediaFile(Resource, module="plivo", name="MediaFile"):
     @property
     @pulumi.getter
     def schema_version(self) -> pulumi.Output[int]:
-        """The version of the state this provider wrote (see *State compatibility*)."""
+        """The state version it wrote (see *State compatibility* in docs/reliability.md)."""
         return pulumi.get(self, "schema_version")  # type: ignore[no-any-return]
