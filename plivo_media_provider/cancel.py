@@ -18,8 +18,12 @@ Cancel (the dynamic provider, the command line) waits exactly as :func:`time.sle
 from __future__ import annotations
 
 import threading
+import time
 
 from .errors import Cancelled
+
+SLICE = 0.05
+"""How often a wait looks whether the run was cancelled."""
 
 
 class Cancellation:
@@ -45,9 +49,20 @@ class Cancellation:
             )
 
     def sleep(self, seconds: float) -> None:
-        """Wait ``seconds``, or less if the run is cancelled meanwhile. Never raises."""
-        if seconds > 0:
-            self._event.wait(seconds)
+        """Wait ``seconds``, or less if the run is cancelled meanwhile (it is seen within
+        :data:`SLICE` seconds). Never raises.
+
+        The wait is :func:`time.sleep` in slices rather than ``Event.wait(seconds)``: a
+        timed wait on a lock counts to a deadline of its own on the monotonic clock, which a
+        shifted clock (libfaketime, as CI runs the unit tests a year ahead) turns into a wait
+        of a year, while ``time.sleep`` waits the time asked.
+        """
+        end = time.monotonic() + seconds
+        while not self._event.is_set():
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(SLICE, left))
 
 
 CANCEL = Cancellation()
