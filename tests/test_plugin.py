@@ -34,6 +34,7 @@ from tests.support.plugin_engine import (
     PluginProcess,
     secret,
 )
+from tests.test_journal import unusable_home
 
 DIFF_NONE = provider_pb2.DiffResponse.DIFF_NONE
 DIFF_SOME = provider_pb2.DiffResponse.DIFF_SOME
@@ -288,6 +289,22 @@ def test_warnings_reach_the_engine_log_with_the_resources_urn(
     assert warning.urn == engine.urn("logo")
     assert "reuploadAfter '7h'" in warning.message and "6 hours" in warning.message
     assert warning.message not in plugin.stderr_text()
+
+
+def test_a_warning_outside_check_reaches_the_engine_log_with_the_resources_urn(
+    engine_service: EngineService, emulator: Emulator, tmp_path: Path
+) -> None:
+    # No journal setting and a HOME that cannot be made: create falls back, and says so.
+    plugin = PluginProcess(engine_service, unusable_home(tmp_path, emulator.url), cwd=tmp_path)
+    with plugin:
+        engine = PluginEngine(plugin)
+        logo = files.random_png(tmp_path / "logo.png", 700, seed=8)
+        assert engine.up({"logo": {"path": str(logo)}}).ok
+        [warning] = engine_service.warnings()
+        assert warning.urn == engine.urn("logo")
+        assert "cannot be written" in warning.message
+        assert "PLIVO_MEDIA_JOURNAL_DIR" in warning.message
+        assert "cannot be written" not in plugin.stderr_text()
 
 
 def test_missing_credentials_are_warned_once_and_a_preview_still_plans(

@@ -90,6 +90,12 @@ class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
         for warning in warnings:
             self.log.log(WARNING, wire_text(warning), urn)
 
+    def _files_for(self, urn: str) -> MediaFiles:
+        """The core for one call: what it warns of outside check (Plivo's clock far off, the
+        journal's fallback folder) goes to the engine's log with the call's URN."""
+        return MediaFiles(self.files.config, sources=self.files.sources,
+                          warn=lambda message: self._warn([message], urn))
+
     # -- about the plugin ---------------------------------------------------------------------
 
     def GetPluginInfo(self, request: Any, context: Any) -> plugin_pb2.PluginInfo:
@@ -156,7 +162,7 @@ class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
         self, request: provider_pb2.CheckRequest, context: Any
     ) -> provider_pb2.CheckResponse:
         news, secrets = decode(request.news)
-        checked = self.files.check(to_core(news))
+        checked = self.files.check(to_core(news), name=request.urn.rpartition("::")[2] or None)
         self._warn(checked.warnings, request.urn)
         return provider_pb2.CheckResponse(
             inputs=encode(to_wire(checked.inputs), secrets),
@@ -171,7 +177,7 @@ class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
     ) -> provider_pb2.DiffResponse:
         olds, _ = decode(request.olds)
         news, _ = decode(request.news)
-        planned = self.files.diff(to_core(olds), to_core(news))
+        planned = self._files_for(request.urn).diff(to_core(olds), to_core(news))
         replaces = [wire_name(key) for key in planned.replaces]
         changed = [*replaces, *(wire_name(key) for key in planned.updates)]
         return provider_pb2.DiffResponse(
@@ -190,7 +196,7 @@ class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
         if request.preview:
             outputs = MediaFiles.preview_create(to_core(props))
             return provider_pb2.CreateResponse(id="", properties=encode(to_wire(outputs), secrets))
-        stored = self.files.create(to_core(props))
+        stored = self._files_for(request.urn).create(to_core(props))
         return provider_pb2.CreateResponse(
             id=stored.id_, properties=encode(to_wire(stored.outputs), secrets)
         )
@@ -202,14 +208,15 @@ class MediaFileServicer(provider_pb2_grpc.ResourceProviderServicer):
         """Refresh from Plivo; with no state (``pulumi import``, ``MediaFile.get``), read the
         media named by the import id. An empty answer (no id) only on proof it is gone."""
         props, secrets = decode(request.properties)
+        files = self._files_for(request.urn)
         if not props:
-            imported = self.files.import_(request.id)
+            imported = files.import_(request.id)
             self._warn(imported.warnings, request.urn)
             return provider_pb2.ReadResponse(
                 id=imported.id_, properties=encode(to_wire(imported.outputs)),
                 inputs=encode(to_wire(imported.inputs or {})),
             )
-        stored = self.files.read(request.id, to_core(props))
+        stored = files.read(request.id, to_core(props))
         if stored is None:
             return provider_pb2.ReadResponse()
         return provider_pb2.ReadResponse(
